@@ -1,0 +1,1 @@
+//! Lossless, Postfix-exact model of main.cf and master.cf.

@@ -1,0 +1,8 @@
+//! postfix-preupgrade: find and fix what breaks in Postfix across RHEL in-place upgrades.
+//!
+//! Architecture: facts → checks → findings → renderers. Fixes are edits on the lossless
+//! config model in [`config`].
+
+pub mod cli;
+pub mod config;
+pub mod error;
