@@ -1,7 +1,194 @@
-//! Command-line interface (see interface.md).
+//! Command-line interface: the contract in interface.md. Parsing only; each command's
+//! work lives in its own module.
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "postfix-preupgrade",
+    version,
+    about = "Find and fix what breaks in Postfix across RHEL in-place upgrades",
+    long_about = "Scans the installed Postfix (version, packages, every instance's main.cf and \
+                  master.cf and the files they name) for what the next RHEL release breaks or \
+                  changes, reports it as text, JSON or a leapp report, and can apply the fixes \
+                  safely and reversibly."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalOpts {
+    /// Inspect the system installed under DIR (like rpm --root)
+    #[arg(long, value_name = "DIR", global = true, default_value = "/")]
+    pub root: PathBuf,
+    /// Primary Postfix config directory (default /etc/postfix under the root)
+    #[arg(short = 'c', long = "config-dir", value_name = "DIR", global = true)]
+    pub config_dir: Option<PathBuf>,
+    /// Release being upgraded to: rhel8, rhel9, rhel10 (aliases el9, 9, 9.6 ...)
+    #[arg(long, value_name = "RELEASE", global = true)]
+    pub target: Option<String>,
+    /// Override the detected source release
+    #[arg(long, value_name = "RELEASE", global = true)]
+    pub source: Option<String>,
+    /// Override the detected installed Postfix version
+    #[arg(long = "postfix-version", value_name = "X.Y.Z", global = true)]
+    pub postfix_version: Option<String>,
+    /// When to use colour
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        global = true,
+        default_value = "auto"
+    )]
+    pub color: ColorWhen,
+    /// Less output on stderr
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+    /// More detail on stderr (repeat for more)
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Leapp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum LeappSchema {
+    #[default]
+    #[value(name = "1.2.0")]
+    V120,
+    #[value(name = "1.1.0")]
+    V110,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct CheckArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Run only these checks
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Skip these checks
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Exit 1 when any finding is at or above SEVERITY
+    #[arg(long = "fail-on", value_name = "SEVERITY")]
+    pub fail_on: Option<crate::finding::Severity>,
+    /// leapp report schema version for --format leapp
+    #[arg(long = "leapp-schema", value_enum, default_value = "1.2.0")]
+    pub leapp_schema: LeappSchema,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FixArgs {
+    /// Show the plan (unified diff and commands) and change nothing
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Answer yes to the confirmation
+    #[arg(short = 'y', long = "assumeyes")]
+    pub assume_yes: bool,
+    /// Also apply fixes that need review
+    #[arg(long = "unsafe")]
+    pub unsafe_fixes: bool,
+    /// Fix only these checks
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Do not fix these checks
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Run `postfix reload` after a successful fix
+    #[arg(long)]
+    pub reload: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowWhat {
+    Main,
+    Master,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect facts, run every check and print the report (the default)
+    Check(CheckArgs),
+    /// Apply the remediations, with backup, validation and rollback
+    Fix(FixArgs),
+    /// Restore the files of a backup (default: the latest)
+    Undo {
+        /// Backup id, as printed by fix
+        backup_id: Option<String>,
+    },
+    /// List every check
+    Checks,
+    /// Print a check's full documentation
+    Explain {
+        /// Check id
+        id: String,
+    },
+    /// Print the collected facts as JSON
+    Facts,
+    /// Print the parsed configuration like postconf -n / postconf -M
+    Show {
+        #[arg(value_enum)]
+        what: ShowWhat,
+    },
+}
+
+/// Exit codes from interface.md.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const INHIBITOR: u8 = 1;
+    pub const FAILURE: u8 = 2;
+    pub const PARTIAL_FIX: u8 = 3;
+}
+
 pub fn main() -> ExitCode {
-    println!("postfix-preupgrade {}", env!("CARGO_PKG_VERSION"));
-    ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::FAILURE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("postfix-preupgrade: error: {e:#}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}
+
+/// Run a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let command = cli.command.unwrap_or(Command::Check(CheckArgs::default()));
+    anyhow::bail!("command not available yet: {command:?}")
 }

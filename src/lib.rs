@@ -3,6 +3,9 @@
 //! Architecture: facts → checks → findings → renderers. Fixes are edits on the lossless
 //! config model in [`config`].
 
+pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod facts;
+pub mod finding;

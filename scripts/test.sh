@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite. Installs the system packages the tests need when run as root
+# (Debian/Ubuntu via apt-get, RHEL/Fedora via dnf), then runs fmt, clippy and cargo test.
+# Tests that need a real tool (postconf, postmap, rpm, rpmbuild, rpmlint, dnf, pytest,
+# ansible) fail loudly when it is missing; none of them skips.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_cmds=(postconf postmap postalias rpm rpmbuild rpmlint python3 groff man ansible-playbook)
+missing=()
+for c in "${need_cmds[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
+python3 -c 'import dnf, pytest, jsonschema' >/dev/null 2>&1 || missing+=(python3-modules)
+
+if ((${#missing[@]})); then
+    echo "test.sh: missing: ${missing[*]}; installing" >&2
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "test.sh: not root: install them yourself (see README)" >&2
+    elif command -v apt-get >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends \
+            postfix postfix-lmdb postfix-pcre rpm rpmlint dnf python3-dnf \
+            python3-pytest python3-jsonschema groff man-db ansible-core >/dev/null
+    elif command -v dnf >/dev/null 2>&1; then
+        dnf install -y -q postfix postfix-lmdb postfix-pcre rpm-build rpmlint \
+            python3-dnf python3-pytest python3-jsonschema groff man-db ansible-core
+    fi
+fi
+
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked --no-fail-fast "$@"

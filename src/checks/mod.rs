@@ -1,0 +1,39 @@
+//! The check registry: one check per file, all listed in [`CHECKS`].
+//!
+//! A check never prints: it turns [`Facts`] into [`Finding`]s. Policy (inhibitors,
+//! `--only`/`--skip`, exit codes) lives in [`crate::policy`], not here.
+use crate::facts::Facts;
+use crate::finding::{Finding, Severity};
+
+/// Documentation of a check, shown by `explain` and the man page.
+pub struct CheckDocs {
+    /// What the check looks for.
+    pub what: &'static str,
+    /// Why it matters on an upgrade.
+    pub why: &'static str,
+    /// How it is fixed (by `fix` or by hand).
+    pub fix: &'static str,
+    /// References: (url, title).
+    pub references: &'static [(&'static str, &'static str)],
+}
+
+pub trait Check: Sync {
+    /// Stable kebab-case id. Never rename: finding keys derive from it.
+    fn id(&self) -> &'static str;
+    fn title(&self) -> &'static str;
+    fn default_severity(&self) -> Severity;
+    /// Whether `fix` can remediate (some of) this check's findings.
+    fn fixable(&self) -> bool {
+        false
+    }
+    fn docs(&self) -> CheckDocs;
+    fn run(&self, facts: &Facts) -> Vec<Finding>;
+}
+
+/// Every check, in report order.
+pub const CHECKS: &[&dyn Check] = &[];
+
+/// Look a check up by id.
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    CHECKS.iter().copied().find(|c| c.id() == id)
+}
