@@ -143,12 +143,12 @@ fn finding(out: &mut String, f: &Finding, color: bool) {
     if f.fix.available {
         let how = match f.fix.applicability {
             Some(Applicability::Review) => format!(
-                "needs review: postfix-preupgrade fix --unsafe --only {}",
+                "(needs review): postfix-preupgrade fix --unsafe --only {}",
                 f.id
             ),
-            _ => format!("safe: postfix-preupgrade fix --only {}", f.id),
+            _ => format!("(safe): postfix-preupgrade fix --only {}", f.id),
         };
-        let _ = writeln!(out, "  Automatic fix: {how}");
+        let _ = writeln!(out, "  Automatic fix {how}");
     }
     for link in &f.links {
         let _ = writeln!(out, "  See: {} <{}>", link.title, link.url);
