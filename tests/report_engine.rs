@@ -257,6 +257,23 @@ fn check_command_writes_output_and_exits_by_policy() {
     );
     assert!(text.contains(&format!("This report: {out_s}")), "{text}");
 
+    // Colour in a file only when asked for explicitly.
+    let (args, global) = parse_check(&[
+        "-q",
+        "--color",
+        "always",
+        "check",
+        "--only",
+        "smtps-service-renamed",
+        "--output",
+        out_s,
+    ]);
+    assert_eq!(
+        report::run_check_with_meta(&all(), &Facts::default(), &args, &global, meta()).unwrap(),
+        0
+    );
+    assert!(std::fs::read_to_string(&out).unwrap().contains("\x1b["));
+
     // --fail-on below nothing found: still 0.
     let (args, global) = parse_check(&[
         "-q",

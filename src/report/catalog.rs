@@ -69,8 +69,12 @@ pub fn render_explain(check: &dyn Check) -> String {
         ("How it is fixed", docs.fix),
     ] {
         let _ = writeln!(out, "\n{head}:");
-        for line in body.trim().lines() {
-            let _ = writeln!(out, "  {}", line.trim_end());
+        for line in body.trim().lines().map(str::trim_end) {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                let _ = writeln!(out, "  {line}");
+            }
         }
     }
     if !docs.references.is_empty() {

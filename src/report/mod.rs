@@ -256,7 +256,11 @@ pub fn run_check_with_meta(
     let sel = crate::policy::Selection::new(&args.only, &args.skip, &known)?;
     let findings = crate::engine::run_checks(checks, facts, &sel);
     meta.output = args.output.clone();
-    let color = args.output.is_none() && use_color(global.color);
+    // A file gets colour only with an explicit --color always, as with ls and grep.
+    let color = match args.output {
+        Some(_) => global.color == ColorWhen::Always,
+        None => use_color(global.color),
+    };
     let bytes = render(args.format, args.leapp_schema, &meta, &findings, color)?;
     match &args.output {
         Some(path) => {
