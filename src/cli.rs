@@ -190,5 +190,17 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let command = cli.command.unwrap_or(Command::Check(CheckArgs::default()));
-    anyhow::bail!("command not available yet: {command:?}")
+    match command {
+        Command::Checks => {
+            let table = crate::report::catalog::render_checks(crate::checks::CHECKS);
+            crate::report::print_stdout(table.as_bytes())?;
+            Ok(exit::OK)
+        }
+        Command::Explain { id } => {
+            let text = crate::report::catalog::explain(crate::checks::CHECKS, &id)?;
+            crate::report::print_stdout(text.as_bytes())?;
+            Ok(exit::OK)
+        }
+        command => anyhow::bail!("command not available yet: {command:?}"),
+    }
 }

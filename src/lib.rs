@@ -6,6 +6,9 @@
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod facts;
 pub mod finding;
+pub mod policy;
+pub mod report;

@@ -1,0 +1,348 @@
+//! Reports: three renderers (text, JSON, leapp) over the same `(&ReportMeta, &[Finding])`,
+//! the atomic `--output` writer, the colour decision, and the `check`, `checks` and
+//! `explain` commands that tie engine, policy and renderers together.
+//!
+//! Renderers never decide policy: they print the `inhibitor` flag and the order that the
+//! engine and [`crate::policy`] produced.
+pub mod catalog;
+pub mod json;
+pub mod leapp;
+pub mod shell;
+pub mod text;
+pub mod time;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::cli::{CheckArgs, ColorWhen, Format, GlobalOpts, LeappSchema};
+use crate::error::Error;
+use crate::facts::Facts;
+use crate::finding::{Finding, Severity};
+
+/// The tool that wrote a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl ToolInfo {
+    /// This build: the crate name and version.
+    pub fn this() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// One end of the upgrade path. `None` is "not known" and prints as JSON `null`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReleaseInfo {
+    /// `rhel`, `centos`, `almalinux`, ... (os-release `ID`).
+    pub os: Option<String>,
+    /// `9.4`, `10`, ...
+    pub release: Option<String>,
+    pub postfix_version: Option<String>,
+}
+
+/// A Postfix instance: `-` for the primary one, else its `multi_instance_name` or directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstanceInfo {
+    pub name: String,
+    pub config_directory: String,
+}
+
+/// Everything a report says besides the findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportMeta {
+    pub tool: ToolInfo,
+    /// When the report was made; printed as RFC 3339 UTC.
+    pub generated_at: SystemTime,
+    /// Host name of the inspected system.
+    pub hostname: String,
+    pub source: ReleaseInfo,
+    pub target: ReleaseInfo,
+    pub instances: Vec<InstanceInfo>,
+    /// Facts that fell back to an assumption, one sentence each.
+    pub assumptions: Vec<String>,
+    /// The `--output` path, if the report goes to a file.
+    pub output: Option<PathBuf>,
+}
+
+impl ReportMeta {
+    /// The report header for these facts, generated now on this host.
+    ///
+    /// `Facts` carries no release, version or instance fields yet; they are mapped here
+    /// (and only here) once the facts module provides them.
+    pub fn from_facts(_facts: &Facts) -> Self {
+        ReportMeta {
+            tool: ToolInfo::this(),
+            generated_at: SystemTime::now(),
+            hostname: local_hostname(),
+            source: ReleaseInfo::default(),
+            target: ReleaseInfo::default(),
+            instances: Vec::new(),
+            assumptions: Vec::new(),
+            output: None,
+        }
+    }
+}
+
+/// This machine's host name (the kernel's, as `hostname` prints it).
+pub fn local_hostname() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .find(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// Counts per severity. Severity counts include inhibitors (an inhibitor is also `high`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub inhibitors: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut s = Summary::default();
+        for f in findings {
+            s.inhibitors += usize::from(f.inhibitor);
+            *s.count_mut(f.severity) += 1;
+        }
+        s
+    }
+
+    pub fn count(&self, sev: Severity) -> usize {
+        match sev {
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    fn count_mut(&mut self, sev: Severity) -> &mut usize {
+        match sev {
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        }
+    }
+}
+
+/// Whether to colour the text report: `--color never|always` decide; `auto` colours
+/// only when `NO_COLOR` is unset or empty (no-color.org) and stdout is a terminal.
+pub fn use_color(when: ColorWhen) -> bool {
+    decide_color(
+        when,
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        std::io::stdout().is_terminal(),
+    )
+}
+
+/// The pure rule behind [`use_color`].
+pub fn decide_color(when: ColorWhen, no_color_set: bool, stdout_is_terminal: bool) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => !no_color_set && stdout_is_terminal,
+    }
+}
+
+/// Render a report in `format`. Only the leapp format can fail (it needs a random run id).
+pub fn render(
+    format: Format,
+    schema: LeappSchema,
+    meta: &ReportMeta,
+    findings: &[Finding],
+    color: bool,
+) -> Result<Vec<u8>, Error> {
+    Ok(match format {
+        Format::Text => text::render(meta, findings, color).into_bytes(),
+        Format::Json => json::render(meta, findings).into_bytes(),
+        Format::Leapp => {
+            let run_id = leapp::new_run_id()?;
+            leapp::render(meta, findings, schema, &run_id).into_bytes()
+        }
+    })
+}
+
+/// Write `bytes` to `path` atomically: a temporary file in the same directory, written and
+/// fsynced, renamed over `path`, then the directory fsynced. Readers see the old file or
+/// the new one, never a part. A new file gets mode 0644; an existing one keeps its mode.
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mode = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            )))
+        }
+        Ok(m) => m.permissions(),
+        Err(_) => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::Permissions::from_mode(0o644)
+        }
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".postfix-preupgrade.")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().set_permissions(mode).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    Ok(())
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The `check` command once facts are collected: selection (`--only`/`--skip`), run the
+/// registry, render in `--format`, write to `--output` or stdout; returns the exit code
+/// from [`crate::policy::check_exit_code`]. An unknown check id is a usage error.
+pub fn run_check_command(
+    facts: &Facts,
+    args: &CheckArgs,
+    global: &GlobalOpts,
+) -> anyhow::Result<u8> {
+    let meta = ReportMeta::from_facts(facts);
+    run_check_with_meta(crate::checks::CHECKS, facts, args, global, meta)
+}
+
+/// [`run_check_command`] over any list of checks and a given header.
+pub fn run_check_with_meta(
+    checks: &[&dyn crate::checks::Check],
+    facts: &Facts,
+    args: &CheckArgs,
+    global: &GlobalOpts,
+    mut meta: ReportMeta,
+) -> anyhow::Result<u8> {
+    let known: Vec<&str> = checks.iter().map(|c| c.id()).collect();
+    let sel = crate::policy::Selection::new(&args.only, &args.skip, &known)?;
+    let findings = crate::engine::run_checks(checks, facts, &sel);
+    meta.output = args.output.clone();
+    // A file gets colour only with an explicit --color always, as with ls and grep.
+    let color = match args.output {
+        Some(_) => global.color == ColorWhen::Always,
+        None => use_color(global.color),
+    };
+    let bytes = render(args.format, args.leapp_schema, &meta, &findings, color)?;
+    match &args.output {
+        Some(path) => {
+            write_output(path, &bytes)?;
+            if !global.quiet {
+                eprintln!("postfix-preupgrade: report written to {}", path.display());
+            }
+        }
+        None => print_stdout(&bytes)?,
+    }
+    Ok(crate::policy::check_exit_code(&findings, args.fail_on))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn color_decision() {
+        use ColorWhen::*;
+        assert!(decide_color(Always, true, false));
+        assert!(!decide_color(Never, false, true));
+        assert!(decide_color(Auto, false, true));
+        assert!(
+            !decide_color(Auto, true, true),
+            "NO_COLOR wins on a terminal"
+        );
+        assert!(!decide_color(Auto, false, false), "no colour into a pipe");
+    }
+
+    #[test]
+    fn summary_counts() {
+        let mut a = Finding::new("berkeley-db-map", Severity::High, "t");
+        a.inhibitor = true;
+        let b = Finding::new("x", Severity::Low, "t");
+        let s = Summary::of(&[a, b.clone(), b]);
+        assert_eq!(
+            s,
+            Summary {
+                inhibitors: 1,
+                high: 1,
+                medium: 0,
+                low: 2,
+                info: 0
+            }
+        );
+    }
+
+    #[test]
+    fn write_output_is_atomic_and_keeps_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("report.json");
+        write_output(&p, b"one\n").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"one\n");
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_output(&p, b"two\n").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two\n");
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // no temporary file left behind
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("report.json")]);
+    }
+
+    #[test]
+    fn write_output_errors_name_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no/such/dir/report.txt");
+        let err = write_output(&missing, b"x").unwrap_err().to_string();
+        assert!(err.contains("no/such/dir/report.txt"), "{err}");
+        let err = write_output(dir.path(), b"x").unwrap_err().to_string();
+        assert!(err.contains(&*dir.path().to_string_lossy()), "{err}");
+        assert!(!missing.exists());
+    }
+}
