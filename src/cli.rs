@@ -190,5 +190,12 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let command = cli.command.unwrap_or(Command::Check(CheckArgs::default()));
-    anyhow::bail!("command not available yet: {command:?}")
+    match command {
+        Command::Facts => {
+            let facts = crate::facts::collect(&cli.global)?;
+            println!("{}", serde_json::to_string_pretty(&facts)?);
+            Ok(exit::OK)
+        }
+        command => anyhow::bail!("command not available yet: {command:?}"),
+    }
 }

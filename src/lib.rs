@@ -9,3 +9,4 @@ pub mod config;
 pub mod error;
 pub mod facts;
 pub mod finding;
+pub mod root;
