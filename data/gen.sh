@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Regenerate the compact parameter tables embedded by src/facts/params.rs from the
-# per-version lists in ../shared/data/params (postconf -d output of each Postfix release).
+# per-version parameter lists and defaults in ../shared/data/params.
 #   params.tsv:   name <TAB> bitmask of the versions that know it (bit i = VERSIONS[i])
 #   defaults.tsv: name <TAB> version <TAB> default, one line per version where the default
 #                 differs from the previous listed version that knew the name
-# Usage: data/gen.sh [PARAMS_DIR]   (tests/facts_params.rs checks the output is current)
+# Usage: data/gen.sh [PARAMS_DIR [OUT_DIR]]   (tests/facts_params.rs checks data/ is current)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=${1:-$here/../../shared/data/params}
+out=${2:-$here}
 versions=(2.10.1 3.3.1 3.5.8 3.8.5 3.11.0)
 LC_ALL=C
 export LC_ALL
@@ -15,7 +16,7 @@ export LC_ALL
 args=()
 for v in "${versions[@]}"; do args+=("$v" "$src/defaults-$v.tsv"); done
 
-awk -F'\t' -v out_params="$here/params.tsv" -v out_defaults="$here/defaults.tsv" '
+awk -F'\t' -v out_params="$out/params.tsv" -v out_defaults="$out/defaults.tsv" '
 BEGIN {
     n = ARGC - 1
     for (i = 1; i < ARGC; i += 2) { ver[(i - 1) / 2] = ARGV[i]; file[(i - 1) / 2] = ARGV[i + 1] }
@@ -50,6 +51,6 @@ BEGIN {
 
 # Sort by name (after the header line) so diffs stay readable.
 for f in params.tsv defaults.tsv; do
-    { head -n1 "$here/$f"; tail -n +2 "$here/$f" | sort -t "$(printf '\t')" -k1,1 -s; } > "$here/$f.tmp"
-    mv "$here/$f.tmp" "$here/$f"
+    { head -n1 "$out/$f"; tail -n +2 "$out/$f" | sort -t "$(printf '\t')" -k1,1 -s; } > "$out/$f.tmp"
+    mv "$out/$f.tmp" "$out/$f"
 done

@@ -41,6 +41,7 @@ pub struct Profile {
     /// Map types built into the main package.
     pub builtin_maps: &'static [&'static str],
     /// Map types that are dynamically loaded plugins, with the sub-package providing each.
+    #[serde(serialize_with = "ser_pairs")]
     pub plugin_maps: &'static [(&'static str, &'static str)],
     /// Sub-packages the `postfix` package itself requires on this release.
     pub required_packages: &'static [&'static str],
@@ -56,7 +57,16 @@ pub struct Profile {
     /// Parameters only this RHEL build knows (distribution patches).
     pub rhel_only_params: &'static [&'static str],
     /// Built-in defaults a distribution patch changes from upstream: (name, value).
+    #[serde(serialize_with = "ser_pairs")]
     pub default_overrides: &'static [(&'static str, &'static str)],
+}
+
+/// (key, value) pairs as a JSON object.
+fn ser_pairs<S: serde::Serializer>(
+    pairs: &&'static [(&'static str, &'static str)],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (*k, *v)))
 }
 
 const ALL_PLUGINS_NO_LMDB: &[(&str, &str)] = &[

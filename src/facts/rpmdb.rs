@@ -252,12 +252,15 @@ fn run(cmd: &mut Command, what: &str) -> Result<String> {
         .output()
         .map_err(|e| Error::Other(format!("{what}: cannot run: {e}")))?;
     if !out.status.success() {
+        // rpm prints warnings before its errors: keep the errors, on one line.
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(Error::Other(format!(
-            "{what}: {}: {}",
-            out.status,
-            stderr.trim()
-        )));
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        let msg = if errors.is_empty() {
+            stderr.trim().replace('\n', "; ")
+        } else {
+            errors.join("; ")
+        };
+        return Err(Error::Other(format!("{what}: {}: {msg}", out.status)));
     }
     String::from_utf8(out.stdout).map_err(|_| Error::Other(format!("{what}: output not UTF-8")))
 }
