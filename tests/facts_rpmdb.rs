@@ -345,3 +345,36 @@ fn corrupt_sqlite_database_is_reported_not_fatal() {
     let all = f.assumptions.join("\n");
     assert!(all.contains("/var/lib/rpm/rpmdb.sqlite"), "{all}");
 }
+
+#[test]
+fn database_behind_an_absolute_symlink_is_read_inside_the_root() {
+    // Fedora-style layout: /var/lib/rpm -> /usr/lib/sysimage/rpm (absolute link)
+    let root = rhel9_root("symlinked");
+    fs::create_dir_all(root.join("usr/lib/sysimage")).unwrap();
+    fs::rename(root.join("var/lib/rpm"), root.join("usr/lib/sysimage/rpm")).unwrap();
+    std::os::unix::fs::symlink("/usr/lib/sysimage/rpm", root.join("var/lib/rpm")).unwrap();
+    let f = facts::collect_with(&opts(&root), Some("10"), &tools()).unwrap();
+    assert_eq!(f.postfix.version_source, VersionSource::RpmdbSqlite);
+    assert_eq!(names(f.postfix.packages()), ["postfix", "postfix-lmdb"]);
+    // rpm is pointed at the resolved directory, inside the root
+    let r = Root::new(&root).unwrap();
+    let q = rpmdb::query_rpm(&r, Path::new("/var/lib/rpm"), &tool("rpm")).unwrap();
+    assert_eq!(q.db_path, Path::new("/usr/lib/sysimage/rpm"));
+    assert_eq!(names(&q.packages), ["postfix", "postfix-lmdb"]);
+}
+
+#[test]
+fn database_without_the_name_index_is_scanned_whole() {
+    let root = rhel9_root("noindex");
+    let db = root.join("var/lib/rpm/rpmdb.sqlite");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("DROP TABLE Name").unwrap();
+    drop(conn);
+    let r = Root::new(&root).unwrap();
+    let got = rpmdb::read_sqlite(&r, Path::new("/var/lib/rpm")).unwrap();
+    assert_eq!(names(&got.packages), ["postfix", "postfix-lmdb"]);
+    assert!(got
+        .postfix_files
+        .iter()
+        .any(|f| f.path == Path::new("/etc/postfix/main.cf")));
+}
