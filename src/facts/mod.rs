@@ -149,6 +149,18 @@ pub fn collect_with(
         }
     };
     let upgrade_path = UpgradePath::new(source.clone(), target.clone())?;
+    if source.minor.is_none()
+        && profile::PROFILES
+            .iter()
+            .filter(|p| p.major == source.major)
+            .count()
+            > 1
+    {
+        assumptions.push(format!(
+            "source minor release unknown: assumed to be the latest {source} (profile {})",
+            upgrade_path.source_profile().id
+        ));
+    }
 
     let version_override = opts
         .postfix_version
@@ -168,36 +180,15 @@ pub fn collect_with(
     let postfix = rpmdb::detect(&root, version_override, fallback, &tools, &mut assumptions);
 
     let config_dir = primary_config_dir(&root, opts.config_dir.as_deref())?;
-    let instances = vec![Instance {
-        name: "-".to_string(),
-        primary: true,
-        config_directory: config_dir,
-    }];
-
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for inst in &instances {
-        for f in ["main.cf", "master.cf"] {
-            paths.push(inst.config_directory.join(f));
-        }
-    }
-    for f in postfix.postfix_files() {
-        if f.config && !f.ghost && !paths.contains(&f.path) {
-            paths.push(f.path.clone());
-        }
-    }
-    let config_files = paths
+    // Every %config file of the postfix package, then each instance's main.cf/master.cf.
+    let config_files = postfix
+        .postfix_files()
         .iter()
-        .map(|p| rpmdb::verify_file(&root, &postfix, p))
+        .filter(|f| f.config && !f.ghost)
+        .map(|f| rpmdb::verify_file(&root, &postfix, &f.path))
         .collect();
 
-    let mut rpm_leftovers = Vec::new();
-    for inst in &instances {
-        rpm_leftovers.extend(rpmdb::leftover_rpm_files(&root, &inst.config_directory)?);
-    }
-    rpm_leftovers.sort();
-    rpm_leftovers.dedup();
-
-    Ok(Facts {
+    let mut facts = Facts {
         root,
         source,
         source_origin,
@@ -206,10 +197,41 @@ pub fn collect_with(
         upgrade_path,
         postfix,
         config_files,
-        rpm_leftovers,
-        instances,
+        rpm_leftovers: Vec::new(),
+        instances: Vec::new(),
         assumptions,
-    })
+    };
+    facts.add_instance("-", config_dir)?;
+    Ok(facts)
+}
+
+impl Facts {
+    /// Add an instance (the primary first, then each `multi_instance_directories` entry):
+    /// its main.cf and master.cf are compared with the package and its `.rpmnew` /
+    /// `.rpmsave` files listed.
+    pub fn add_instance(
+        &mut self,
+        name: &str,
+        config_directory: PathBuf,
+    ) -> crate::error::Result<()> {
+        for f in ["main.cf", "master.cf"] {
+            let path = config_directory.join(f);
+            if self.config_file_state(&path).is_none() {
+                let st = rpmdb::verify_file(&self.root, &self.postfix, &path);
+                self.config_files.push(st);
+            }
+        }
+        self.rpm_leftovers
+            .extend(rpmdb::leftover_rpm_files(&self.root, &config_directory)?);
+        self.rpm_leftovers.sort();
+        self.rpm_leftovers.dedup();
+        self.instances.push(Instance {
+            name: name.to_string(),
+            primary: self.instances.is_empty(),
+            config_directory,
+        });
+        Ok(())
+    }
 }
 
 /// The primary config directory as a system path. A relative `-c` is taken from the

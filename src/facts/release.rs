@@ -12,6 +12,8 @@ pub const MAX_MAJOR: u32 = 10;
 
 /// The system path of the os-release file read for the source release.
 pub const OS_RELEASE: &str = "/etc/os-release";
+/// Read when [`OS_RELEASE`] does not exist.
+pub const OS_RELEASE_FALLBACK: &str = "/usr/lib/os-release";
 
 /// A RHEL (or rebuild) release: major and, when known, minor version.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -65,10 +67,16 @@ impl Release {
         Ok(Release::new(major, minor))
     }
 
-    /// Read the source release from `/etc/os-release` under the root.
+    /// Read the source release from `/etc/os-release` under the root (or, when that does
+    /// not exist, `/usr/lib/os-release`, as os-release(5) says).
     pub fn detect(root: &Root) -> Result<Release> {
-        let text = root.read_to_string(OS_RELEASE)?;
-        Release::from_os_release(&text, Path::new(OS_RELEASE))
+        let path = if !root.exists(OS_RELEASE) && root.exists(OS_RELEASE_FALLBACK) {
+            OS_RELEASE_FALLBACK
+        } else {
+            OS_RELEASE
+        };
+        let text = root.read_to_string(path)?;
+        Release::from_os_release(&text, Path::new(path))
     }
 
     /// Parse os-release text; `path` names the file in errors.
