@@ -59,6 +59,10 @@ pub struct Profile {
     /// Built-in defaults a distribution patch changes from upstream: (name, value).
     #[serde(serialize_with = "ser_pairs")]
     pub default_overrides: &'static [(&'static str, &'static str)],
+    /// Plugin sub-packages that only exist from a package release on: (package, first
+    /// postfix release, e.g. `3.3.1-9`); older builds had the map type compiled in.
+    #[serde(serialize_with = "ser_pairs")]
+    pub plugin_package_since: &'static [(&'static str, &'static str)],
 }
 
 /// (key, value) pairs as a JSON object.
@@ -187,6 +191,7 @@ pub static PROFILES: [Profile; 5] = [
         crypto: None,
         rhel_only_params: &[],
         default_overrides: &[],
+        plugin_package_since: &[],
     },
     Profile {
         id: "el8.0",
@@ -204,6 +209,12 @@ pub static PROFILES: [Profile; 5] = [
         crypto: Some(CRYPTO_EL8),
         rhel_only_params: &[],
         default_overrides: &[],
+        plugin_package_since: &[
+            ("postfix-ldap", "3.3.1-9"),
+            ("postfix-pcre", "3.3.1-10"),
+            ("postfix-cdb", "3.3.1-10"),
+            ("postfix-sqlite", "3.3.1-10"),
+        ],
     },
     Profile {
         id: "el8.4",
@@ -224,6 +235,7 @@ pub static PROFILES: [Profile; 5] = [
             ("smtpd_discard_ehlo_keywords", "chunking"),
             ("info_log_address_format", "internal"),
         ],
+        plugin_package_since: &[],
     },
     Profile {
         id: "el9",
@@ -241,6 +253,7 @@ pub static PROFILES: [Profile; 5] = [
         crypto: Some(CRYPTO_EL9),
         rhel_only_params: &[],
         default_overrides: &[],
+        plugin_package_since: &[],
     },
     Profile {
         id: "el10",
@@ -258,6 +271,7 @@ pub static PROFILES: [Profile; 5] = [
         crypto: Some(CRYPTO_EL10),
         rhel_only_params: &[],
         default_overrides: &[],
+        plugin_package_since: &[],
     },
 ];
 
@@ -292,6 +306,19 @@ impl Profile {
             "nis" => self.nis,
             _ => self.builtin_maps.contains(&map_type) || self.plugin_package(map_type).is_some(),
         }
+    }
+
+    /// Whether this release's Postfix knows a fixed parameter name (upstream tables plus
+    /// the distribution's own parameters).
+    pub fn knows_param(&self, name: &str) -> bool {
+        super::params::known(&self.postfix_version, name) || self.is_rhel_only_param(name)
+    }
+
+    /// The built-in default of a parameter on this release: the distribution's override,
+    /// else upstream's default for the shipped version.
+    pub fn builtin_default(&self, name: &str) -> Option<&'static str> {
+        self.default_override(name)
+            .or_else(|| super::params::default(&self.postfix_version, name))
     }
 
     /// Whether a parameter exists only through this release's distribution patch.
@@ -512,6 +539,24 @@ mod tests {
         assert_eq!(p.plugin_package("cidr"), None);
         assert!(!p.lacks_nis());
         assert!(p.source_profile().crypto.is_none());
+    }
+
+    #[test]
+    fn params_through_profiles() {
+        let el84 = Profile::for_release(&Release::parse("8.10").unwrap()).unwrap();
+        let el9 = Profile::latest(9).unwrap();
+        let el10 = Profile::latest(10).unwrap();
+        assert!(el84.knows_param("rhel_ipv6_normalize"));
+        assert!(!el9.knows_param("rhel_ipv6_normalize"));
+        assert!(el10.knows_param("known_tcp_ports") && !el9.knows_param("known_tcp_ports"));
+        assert_eq!(
+            el84.builtin_default("smtpd_discard_ehlo_keywords"),
+            Some("chunking")
+        );
+        assert_eq!(el9.builtin_default("smtpd_discard_ehlo_keywords"), Some(""));
+        assert_eq!(el10.builtin_default("no_such_param"), None);
+        let el80 = Profile::for_release(&Release::parse("8.1").unwrap()).unwrap();
+        assert_eq!(el80.plugin_package_since.len(), 4);
     }
 
     #[test]
