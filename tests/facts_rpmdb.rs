@@ -378,3 +378,24 @@ fn database_without_the_name_index_is_scanned_whole() {
         .iter()
         .any(|f| f.path == Path::new("/etc/postfix/main.cf")));
 }
+
+#[test]
+fn a_corrupt_header_is_skipped_and_said() {
+    let root = rhel9_root("badheader");
+    let conn = rusqlite::Connection::open(root.join("var/lib/rpm/rpmdb.sqlite")).unwrap();
+    // truncate postfix-lmdb's header blob
+    conn.execute_batch(
+        "UPDATE Packages SET blob = substr(blob, 1, 40) WHERE hnum = \
+         (SELECT hnum FROM Name WHERE key = 'postfix-lmdb')",
+    )
+    .unwrap();
+    drop(conn);
+    let f = facts::collect_with(&opts(&root), Some("10"), &tools()).unwrap();
+    assert_eq!(f.postfix.version_source, VersionSource::RpmdbSqlite);
+    assert_eq!(names(f.postfix.packages()), ["postfix"]);
+    let all = f.assumptions.join("\n");
+    assert!(
+        all.contains("1 package header(s) could not be read"),
+        "{all}"
+    );
+}

@@ -89,6 +89,9 @@ pub struct RpmDb {
     pub packages: Vec<Package>,
     /// The files of the `postfix` package.
     pub postfix_files: Vec<PackageFile>,
+    /// Headers the parser could not read (skipped), with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable_headers: Vec<String>,
 }
 
 impl RpmDb {
@@ -229,10 +232,16 @@ pub fn read_sqlite(root: &Root, db_dir: &Path) -> Result<RpmDb> {
         .map_err(|e| err(e.to_string()))?;
     let mut packages = Vec::new();
     let mut postfix_files = Vec::new();
+    let mut unreadable = Vec::new();
     for row in rows {
         let (hnum, blob) = row.map_err(|e| err(e.to_string()))?;
-        let meta =
-            parse_header_blob(&blob).map_err(|e| err(format!("package header {hnum}: {e}")))?;
+        let meta = match parse_header_blob(&blob) {
+            Ok(m) => m,
+            Err(e) => {
+                unreadable.push(format!("header {hnum}: {e}"));
+                continue;
+            }
+        };
         let Ok(name) = meta.get_name() else { continue };
         if !is_postfix_package(name) {
             continue;
@@ -250,6 +259,7 @@ pub fn read_sqlite(root: &Root, db_dir: &Path) -> Result<RpmDb> {
         db_path: db_dir.to_path_buf(),
         packages,
         postfix_files,
+        unreadable_headers: unreadable,
     })
 }
 
@@ -361,6 +371,7 @@ pub fn query_rpm(root: &Root, db_dir: &Path, rpm_bin: &Path) -> Result<RpmDb> {
         db_path: dbpath,
         packages,
         postfix_files,
+        unreadable_headers: Vec::new(),
     })
 }
 
@@ -475,6 +486,14 @@ pub fn detect(
         Err(e) => assumptions.push(format!("rpm database: {e}")),
     }
     if let Some(db) = &rpmdb {
+        if !db.unreadable_headers.is_empty() {
+            assumptions.push(format!(
+                "{}: {} package header(s) could not be read and were skipped ({})",
+                db.db_path.join("rpmdb.sqlite").display(),
+                db.unreadable_headers.len(),
+                db.unreadable_headers.join("; ")
+            ));
+        }
         if db.postfix().is_none() {
             assumptions.push(format!(
                 "the rpm database {} lists no postfix package",
