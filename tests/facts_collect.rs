@@ -125,3 +125,20 @@ fn config_dir_option_is_a_system_path() {
     let e = facts::collect_with(&o, None, &Tools::default()).unwrap_err();
     assert!(e.to_string().contains("absolute"), "{e}");
 }
+
+#[test]
+fn os_release_through_rhels_relative_link() {
+    // RHEL: /etc/os-release -> ../usr/lib/os-release
+    let root = scratch("oslink");
+    fs::create_dir_all(root.join("usr/lib")).unwrap();
+    fs::create_dir_all(root.join("etc")).unwrap();
+    fs::write(
+        root.join("usr/lib/os-release"),
+        "ID=\"rhel\"\nVERSION_ID=\"8.10\"\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../usr/lib/os-release", root.join("etc/os-release")).unwrap();
+    let f = facts::collect_with(&opts(&root), None, &Tools::default()).unwrap();
+    assert_eq!((f.source.major, f.source.minor), (8, Some(10)));
+    assert_eq!(f.target.major, 9);
+}
