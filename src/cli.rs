@@ -201,6 +201,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             crate::report::print_stdout(text.as_bytes())?;
             Ok(exit::OK)
         }
+        Command::Facts => {
+            let facts = crate::facts::collect(&cli.global)?;
+            println!("{}", serde_json::to_string_pretty(&facts)?);
+            Ok(exit::OK)
+        }
         command => anyhow::bail!("command not available yet: {command:?}"),
     }
 }

@@ -12,3 +12,4 @@ pub mod facts;
 pub mod finding;
 pub mod policy;
 pub mod report;
+pub mod root;

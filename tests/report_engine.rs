@@ -121,7 +121,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 
 #[test]
 fn runs_keys_applies_policy_dedups_and_sorts() {
-    let fs = run_checks(&all(), &Facts::default(), &Selection::all());
+    let fs = run_checks(&all(), &example_facts(), &Selection::all());
     let got: Vec<(&str, Option<usize>, bool)> = fs
         .iter()
         .map(|f| (f.id.as_str(), f.location.line, f.inhibitor))
@@ -154,16 +154,16 @@ fn runs_keys_applies_policy_dedups_and_sorts() {
 
 #[test]
 fn keys_do_not_depend_on_order_or_selection() {
-    let a = run_checks(&all(), &Facts::default(), &Selection::all());
+    let a = run_checks(&all(), &example_facts(), &Selection::all());
     let mut rev = all();
     rev.reverse();
-    let b = run_checks(&rev, &Facts::default(), &Selection::all());
+    let b = run_checks(&rev, &example_facts(), &Selection::all());
     assert_eq!(
         a, b,
         "same findings in the same order whatever the registry order"
     );
     let only = Selection::new(&strings(&["berkeley-db-map"]), &[], &ids()).unwrap();
-    let c = run_checks(&all(), &Facts::default(), &only);
+    let c = run_checks(&all(), &example_facts(), &only);
     assert_eq!(c.len(), 2);
     assert_eq!(c[0].key, a[0].key);
 }
@@ -177,13 +177,13 @@ fn only_and_skip_select_checks() {
         &known,
     )
     .unwrap();
-    let fs = run_checks(&all(), &Facts::default(), &sel);
+    let fs = run_checks(&all(), &example_facts(), &sel);
     assert_eq!(
         fs.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
         ["smtps-service-renamed"]
     );
     let sel = Selection::new(&[], &strings(&["berkeley-db-map", "own-key"]), &known).unwrap();
-    let fs = run_checks(&all(), &Facts::default(), &sel);
+    let fs = run_checks(&all(), &example_facts(), &sel);
     assert!(fs
         .iter()
         .all(|f| f.id != "berkeley-db-map" && f.id != "own-key"));
@@ -201,7 +201,7 @@ fn parse_check(argv: &[&str]) -> (CheckArgs, GlobalOpts) {
 }
 
 fn meta() -> ReportMeta {
-    ReportMeta::from_facts(&Facts::default())
+    ReportMeta::from_facts(&example_facts())
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn check_command_writes_output_and_exits_by_policy() {
     // An inhibitor: exit 1; the file holds the JSON report.
     let (args, global) = parse_check(&["-q", "check", "--format", "json", "--output", out_s]);
     let code =
-        report::run_check_with_meta(&all(), &Facts::default(), &args, &global, meta()).unwrap();
+        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap();
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(v["summary"]["inhibitors"], 2);
@@ -231,7 +231,7 @@ fn check_command_writes_output_and_exits_by_policy() {
         out_s,
     ]);
     assert_eq!(
-        report::run_check_with_meta(&all(), &Facts::default(), &args, &global, meta()).unwrap(),
+        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
         0
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
@@ -247,7 +247,7 @@ fn check_command_writes_output_and_exits_by_policy() {
         out_s,
     ]);
     assert_eq!(
-        report::run_check_with_meta(&all(), &Facts::default(), &args, &global, meta()).unwrap(),
+        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
         1
     );
     let text = std::fs::read_to_string(&out).unwrap();
@@ -269,7 +269,7 @@ fn check_command_writes_output_and_exits_by_policy() {
         out_s,
     ]);
     assert_eq!(
-        report::run_check_with_meta(&all(), &Facts::default(), &args, &global, meta()).unwrap(),
+        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
         0
     );
     assert!(std::fs::read_to_string(&out).unwrap().contains("\x1b["));
@@ -286,7 +286,7 @@ fn check_command_writes_output_and_exits_by_policy() {
         out_s,
     ]);
     assert_eq!(
-        report::run_check_with_meta(&all(), &Facts::default(), &args, &global, meta()).unwrap(),
+        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
         0
     );
 }
@@ -303,7 +303,7 @@ fn check_command_unknown_id_is_a_usage_error() {
         out.to_str().unwrap(),
     ]);
     let err =
-        report::run_check_with_meta(&all(), &Facts::default(), &args, &global, meta()).unwrap_err();
+        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap_err();
     let msg = format!("{err:#}");
     assert!(
         msg.contains("'berkeley-db-mapp'") && msg.contains("berkeley-db-map, compatibility-level"),
@@ -344,4 +344,18 @@ fn explain_and_checks_render_registry_metadata() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("'nope'") && err.contains("own-key"), "{err}");
+}
+
+/// Facts of the example root shipped in the repo (the engine tests only need some real facts).
+fn example_facts() -> Facts {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rhel9-mailhost");
+    let cli = Cli::parse_from([
+        "postfix-preupgrade",
+        "--root",
+        root,
+        "--target",
+        "10",
+        "facts",
+    ]);
+    postfix_preupgrade::facts::collect(&cli.global).expect("facts of the example root")
 }
