@@ -62,6 +62,7 @@ fn dnf(dir: &Path, confdir: &Path) -> Command {
         .arg(format!("--setopt=cachedir={}", dir.join("cache").display()))
         .arg("--setopt=reposdir=/nonexistent")
         .arg("--releasever=9")
+        .env("LC_ALL", "C.UTF-8")
         .env_remove("NO_COLOR");
     cmd
 }

@@ -223,6 +223,21 @@ fn man_page_documents_exactly_the_cli() {
     cli.build();
     let mut problems = Vec::new();
 
+    // The title line names the crate's version.
+    let th = page
+        .lines()
+        .find(|l| l.starts_with(".TH "))
+        .expect(".TH line");
+    if !th.contains(&format!(
+        "\"postfix-preupgrade {}\"",
+        env!("CARGO_PKG_VERSION")
+    )) {
+        problems.push(format!(
+            ".TH does not name version {}: {th}",
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+
     // Global options: the root command's options (help and version included).
     let globals: Vec<&clap::Arg> = cli.get_arguments().filter(|a| !a.is_positional()).collect();
     let global_ids: BTreeSet<&str> = globals.iter().map(|a| a.get_id().as_str()).collect();
@@ -383,7 +398,7 @@ fn man_page_checks_match_the_registry() {
     assert!(
         missing.is_empty() && extra.is_empty(),
         "{MAN}: CHECKS drifted from the registry and interface.md: missing {missing:?}, \
-         not a check {extra:?}; regenerate with `cargo run --bin postfix-preupgrade-gen -- man-checks`"
+         not a check {extra:?}; regenerate with `cargo run --bin postfix-preupgrade-gen -- man-checks --write man/postfix-preupgrade.8`"
     );
 
     // Registered checks: exactly the generator's lines, in registry order.
@@ -406,7 +421,7 @@ fn man_page_checks_match_the_registry() {
         registered.concat(),
         generated,
         "{MAN}: CHECKS entries of registered checks differ from \
-         `cargo run --bin postfix-preupgrade-gen -- man-checks`"
+         `cargo run --bin postfix-preupgrade-gen -- man-checks --write man/postfix-preupgrade.8`"
     );
 }
 
@@ -484,6 +499,7 @@ fn man_page_renders_without_warnings() {
         let out = tool("man")
             .args(["--warnings", "-l", MAN])
             .env("MANWIDTH", width)
+            .env("LC_ALL", "C.UTF-8")
             .env_remove("MANPAGER")
             .env_remove("MAN_KEEP_FORMATTING")
             .env("PAGER", "cat")

@@ -321,6 +321,7 @@ fn rpms_install_into_an_empty_root() {
         .arg("8")
         .arg("postfix-preupgrade")
         .env("MANWIDTH", "80")
+        .env("LC_ALL", "C.UTF-8")
         .env_remove("MANPAGER")
         .env("PAGER", "cat"));
     assert!(
@@ -382,6 +383,7 @@ fn rpms_install_into_an_empty_root() {
             root.join("tmp/dnf-cache").display()
         ))
         .args(["--setopt=reposdir=/nonexistent", "--releasever=9", "-q"])
+        .env("LC_ALL", "C.UTF-8")
         .args(["postfix-preupgrade", "--", "--version"]));
     assert!(out.status.success(), "dnf: {}", text(&out.stderr));
     assert_eq!(
