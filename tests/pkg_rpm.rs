@@ -57,7 +57,7 @@ impl Built {
 fn built() -> &'static Built {
     static BUILT: OnceLock<Result<Built, String>> = OnceLock::new();
     let result = BUILT.get_or_init(|| {
-        for tool in ["rpmbuild", "rpm", "cargo", "tar", "git"] {
+        for tool in ["rpmbuild", "rpm", "cargo", "tar", "gzip"] {
             require(tool);
         }
         let out = run(Command::new(format!("{ROOT}/rpm/build.sh")).current_dir(ROOT));
@@ -471,5 +471,38 @@ fn spec_version_is_the_crate_version() {
     assert!(
         spec.contains(&format!("> - {VERSION}-1\n")),
         "the newest %changelog entry names {VERSION}-1"
+    );
+}
+
+/// RHEL 9 and 10 build with their rust-toolset: every locked crate must build with the
+/// crate's stated minimum Rust (`rust-version`), which rust-toolset ships.
+#[test]
+fn locked_crates_build_with_the_stated_rust_version() {
+    require("cargo");
+    let out = run(Command::new("cargo")
+        .args(["metadata", "--locked", "--format-version", "1"])
+        .current_dir(ROOT));
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        text(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parse = |v: &str| -> Vec<u32> { v.split('.').map(|x| x.parse().unwrap()).collect() };
+    let msrv = env!("CARGO_PKG_RUST_VERSION");
+    assert!(!msrv.is_empty(), "Cargo.toml must state rust-version");
+    let too_new: Vec<String> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| {
+            let rv = p["rust_version"].as_str()?;
+            (parse(rv) > parse(msrv))
+                .then(|| format!("{} {} needs Rust {rv}", p["name"], p["version"]))
+        })
+        .collect();
+    assert!(
+        too_new.is_empty(),
+        "Cargo.lock has crates newer than rust-version {msrv}: {too_new:?}"
     );
 }
