@@ -62,9 +62,11 @@ mkdir -p "$work"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     git ls-files -z --cached --others --exclude-standard \
         | while IFS= read -r -d '' f; do [[ -e $f ]] && printf '%s\0' "$f"; done \
+        | grep -zv -e '__pycache__/' -e '\.pyc$' \
         > "$work/files"
 else
-    find . -path ./target -prune -o -path ./.git -prune -o -type f -print0 \
+    find . -path ./target -prune -o -path ./.git -prune -o -name __pycache__ -prune \
+        -o -type f ! -name '*.pyc' -print0 \
         | sed -z 's,^\./,,' > "$work/files"
 fi
 tar --null -T "$work/files" --transform "s,^,$name-$version/," \

@@ -327,6 +327,7 @@ fn dnf_plugin_unit_tests_pass_under_pytest() {
     let python = python_with(&["dnf", "pytest"]);
     let out = run(Command::new(&python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg(format!("{PLUGIN_DIR}/tests")));
     assert!(
         out.status.success(),

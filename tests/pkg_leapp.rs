@@ -35,6 +35,7 @@ fn pytest(marker: &str) {
     let python = python_with(&["pytest", "jsonschema"]);
     let out = Command::new(&python)
         .args(["-m", "pytest", "-v", "-p", "no:cacheprovider", "-m", marker])
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg(LEAPP_TESTS)
         .env(
             "POSTFIX_PREUPGRADE_BIN",

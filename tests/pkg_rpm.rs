@@ -152,6 +152,10 @@ fn rpms_have_the_expected_files() {
         );
     }
     assert!(!leapp.contains("/tests"), "tests are not shipped:\n{leapp}");
+    assert!(
+        !leapp.contains("__pycache__") && !leapp.contains(".pyc"),
+        "no stray bytecode from a test run:\n{leapp}"
+    );
     let dnf = query(&b.dnf, &["-l"]);
     for f in [
         format!("/{SITELIB}/dnf-plugins/postfix_preupgrade.py"),
