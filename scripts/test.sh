@@ -6,10 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_cmds=(postconf postmap postalias rpm rpmbuild rpmlint python3 groff man ansible-playbook)
+need_cmds=(postconf postmap postalias rpm rpmbuild rpmlint groff man ansible-playbook zsh fish git file)
 missing=()
 for c in "${need_cmds[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
-python3 -c 'import dnf, pytest, jsonschema' >/dev/null 2>&1 || missing+=(python3-modules)
+# the system python (dnf's bindings live there, not in a pyenv python on PATH)
+/usr/bin/python3 -c 'import dnf, pytest, jsonschema' >/dev/null 2>&1 || missing+=(python3-modules)
 
 if ((${#missing[@]})); then
     echo "test.sh: missing: ${missing[*]}; installing" >&2
@@ -20,10 +21,10 @@ if ((${#missing[@]})); then
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends \
             postfix postfix-lmdb postfix-pcre rpm rpmlint dnf python3-dnf \
-            python3-pytest python3-jsonschema groff man-db ansible-core >/dev/null
+            python3-pytest python3-jsonschema groff man-db ansible-core zsh fish git file >/dev/null
     elif command -v dnf >/dev/null 2>&1; then
         dnf install -y -q postfix postfix-lmdb postfix-pcre rpm-build rpmlint \
-            python3-dnf python3-pytest python3-jsonschema groff man-db ansible-core
+            python3-dnf python3-pytest python3-jsonschema groff man-db ansible-core zsh fish git file
     fi
 fi
 
