@@ -492,7 +492,12 @@ fn locked_crates_build_with_the_stated_rust_version() {
         text(&out.stderr)
     );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let parse = |v: &str| -> Vec<u32> { v.split('.').map(|x| x.parse().unwrap()).collect() };
+    // "1.88" and "1.88.0" are the same version: compare (major, minor, patch).
+    let parse = |v: &str| -> Vec<u32> {
+        let mut p: Vec<u32> = v.split('.').map(|x| x.parse().unwrap()).collect();
+        p.resize(3, 0);
+        p
+    };
     let msrv = env!("CARGO_PKG_RUST_VERSION");
     assert!(!msrv.is_empty(), "Cargo.toml must state rust-version");
     let too_new: Vec<String> = meta["packages"]
