@@ -190,5 +190,51 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let command = cli.command.unwrap_or(Command::Check(CheckArgs::default()));
-    anyhow::bail!("command not available yet: {command:?}")
+    match command {
+        Command::Show { what } => show(&cli.global, what),
+        other => anyhow::bail!("command not available yet: {other:?}"),
+    }
+}
+
+/// `show main|master`. The config directory is joined under `--root` plainly here;
+/// root confinement (symlinks, `..`) belongs to `src/root.rs`.
+fn show(global: &GlobalOpts, what: ShowWhat) -> anyhow::Result<u8> {
+    use crate::config::{MainCf, MasterCf, Severity};
+    use crate::error::Error;
+    let dir = global
+        .config_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/etc/postfix"));
+    let seen = dir.clone();
+    let real = global.root.join(dir.strip_prefix("/").unwrap_or(&dir));
+    let read = |name: &str| -> Result<Vec<u8>, Error> {
+        std::fs::read(real.join(name)).map_err(|source| Error::Io {
+            path: seen.join(name),
+            source,
+        })
+    };
+    let fatal = |name: &str, diags: Vec<crate::config::Diagnostic>| -> Result<(), Error> {
+        match diags.into_iter().find(|d| d.severity == Severity::Fatal) {
+            Some(d) => Err(Error::Syntax {
+                path: seen.join(name),
+                line: d.line,
+                message: d.message,
+            }),
+            None => Ok(()),
+        }
+    };
+    // postconf reads main.cf, then master.cf, and stops at the first fatal error
+    let main = MainCf::parse(&read("main.cf")?);
+    fatal("main.cf", main.diagnostics())?;
+    let master = MasterCf::parse(&read("master.cf")?);
+    fatal("master.cf", master.diagnostics())?;
+    let text = match what {
+        ShowWhat::Main => crate::config::show_main(&main),
+        ShowWhat::Master => crate::config::show_master(&master),
+    };
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(exit::OK)
 }
