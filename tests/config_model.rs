@@ -31,6 +31,18 @@ fn expansion_forms() {
     let defaults = |n: &str| (n == "myhostname").then(|| "host.example".to_string());
     assert_eq!(expand(&m, &defaults, "$myhostname").value, "host.example");
     assert!(!expand(&m, &none, "${a").errors.is_empty());
+    // exponential definitions stop with an error instead of running forever
+    let mut bomb = String::new();
+    for i in 0..60 {
+        bomb.push_str(&format!("p{i} = $p{} $p{}\n", i + 1, i + 1));
+    }
+    bomb.push_str("p60 = x\n");
+    let b = MainCf::parse(bomb.as_bytes());
+    let x = expand(&b, &none, "$p0");
+    assert!(x
+        .errors
+        .iter()
+        .any(|e| e.starts_with("expansion too large")));
 }
 
 #[test]

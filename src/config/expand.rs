@@ -74,6 +74,8 @@ pub struct Expander<'a> {
 const MAX_OUTPUT: usize = 64 << 20;
 /// Postfix's own limit on macro nesting.
 const MAX_DEPTH: usize = 100;
+/// Maximum `$name` lookups in one expansion (`$a` = `$b$b` chains with empty values).
+const MAX_LOOKUPS: usize = 1_000_000;
 
 struct State {
     out: String,
@@ -84,6 +86,7 @@ struct State {
     errors: Vec<String>,
     stack: Vec<String>,
     ctx_names: Vec<String>,
+    lookups: usize,
 }
 
 fn is_name(b: u8) -> bool {
@@ -145,14 +148,8 @@ impl<'a> Expander<'a> {
                 return Some((s.overrides[i].value.clone(), Src::Override(i)));
             }
         }
-        if let Some(p) = self.main.get(name) {
-            let i = self
-                .main
-                .params()
-                .iter()
-                .rposition(|q| q.name == name)
-                .unwrap_or(0);
-            return Some((p.value.clone(), Src::Main(i)));
+        if let Some(i) = self.main.effective_index(name) {
+            return Some((self.main.params()[i].value.clone(), Src::Main(i)));
         }
         (self.defaults)(name).map(|v| (v, Src::Default))
     }
@@ -167,6 +164,7 @@ impl<'a> Expander<'a> {
             errors: Vec::new(),
             stack: Vec::new(),
             ctx_names: Vec::new(),
+            lookups: 0,
         });
         self.walk(&st, text, src, 0, None, true);
         let st = st.into_inner();
@@ -238,9 +236,11 @@ impl<'a> Expander<'a> {
                     let close = if open == b'{' { b'}' } else { b')' };
                     match balanced(&t[i + 1..], open, close) {
                         None => {
-                            st.borrow_mut()
-                                .errors
-                                .push(format!("unbalanced {} in \"{}\"", open as char, text));
+                            st.borrow_mut().errors.push(format!(
+                                "unbalanced {} in \"{}\"",
+                                open as char,
+                                super::lines::clip(text, 60)
+                            ));
                             Self::emit(st, "$", src, base + i, ctx);
                             i += 1;
                         }
@@ -284,6 +284,18 @@ impl<'a> Expander<'a> {
     ) {
         {
             let mut s = st.borrow_mut();
+            s.lookups += 1;
+            if s.lookups > MAX_LOOKUPS || s.out.len() >= MAX_OUTPUT {
+                if s.lookups == MAX_LOOKUPS + 1
+                    || s.out.len() >= MAX_OUTPUT
+                        && s.errors
+                            .last()
+                            .is_none_or(|e| !e.starts_with("expansion too large"))
+                {
+                    s.errors.push(format!("expansion too large at \"${name}\""));
+                }
+                return;
+            }
             if !s.used.iter().any(|u| u == name) {
                 s.used.push(name.to_string());
             }
@@ -375,9 +387,10 @@ impl<'a> Expander<'a> {
             n += 1;
         }
         if n == s {
-            st.borrow_mut()
-                .errors
-                .push(format!("bad macro name in \"{text}\""));
+            st.borrow_mut().errors.push(format!(
+                "bad macro name in \"{}\"",
+                super::lines::clip(text, 60)
+            ));
             return;
         }
         let name = &text[s..n];
@@ -387,9 +400,10 @@ impl<'a> Expander<'a> {
         }
         let op = t[n];
         if op != b'?' && op != b':' {
-            st.borrow_mut()
-                .errors
-                .push(format!("bad macro name \"{}\"", &text[s..e]));
+            st.borrow_mut().errors.push(format!(
+                "bad macro name \"{}\"",
+                super::lines::clip(&text[s..e], 60)
+            ));
             return;
         }
         let nonempty = self.is_nonempty(st, name);
@@ -450,9 +464,10 @@ impl<'a> Expander<'a> {
             balanced(&t[at..e], b'{', b'}').map(|n| (at, at + n))
         };
         let bad = |st: &RefCell<State>| {
-            st.borrow_mut()
-                .errors
-                .push(format!("bad relational expression in \"{}\"", &text[s..e]))
+            st.borrow_mut().errors.push(format!(
+                "bad relational expression in \"{}\"",
+                super::lines::clip(&text[s..e], 60)
+            ))
         };
         let Some((a0, a1)) = group(s) else {
             return bad(st);

@@ -163,6 +163,11 @@ impl MainCf {
         self.effective.get(name).map(|&i| &self.params[i])
     }
 
+    /// Index into [`MainCf::params`] of the effective definition of `name`.
+    pub(crate) fn effective_index(&self, name: &str) -> Option<usize> {
+        self.effective.get(name).copied()
+    }
+
     /// The effective raw (unexpanded) value of `name`.
     pub fn value(&self, name: &str) -> Option<&str> {
         self.get(name).map(|p| p.value.as_str())

@@ -339,12 +339,11 @@ pub fn map_refs(
             .map(|&(o, n)| v[o..o + n].to_string())
             .collect()
     };
-    let params = main.params();
     for p in main.effective() {
         if !takes_tables(&p.name, &classes) {
             continue;
         }
-        let i = params.iter().rposition(|q| q.name == p.name).unwrap_or(0);
+        let i = main.effective_index(&p.name).unwrap_or(0);
         let exp = ex.expand_src(&p.value, Src::Main(i));
         let ctx = Ctx {
             main,
