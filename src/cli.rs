@@ -199,7 +199,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 /// `show main|master`. The config directory is joined under `--root` plainly here;
 /// root confinement (symlinks, `..`) belongs to `src/root.rs`.
 fn show(global: &GlobalOpts, what: ShowWhat) -> anyhow::Result<u8> {
-    use crate::config::{MainCf, MasterCf, Severity};
+    use crate::config::{MainCf, MasterCf, Reporter, Severity};
     use crate::error::Error;
     let dir = global
         .config_dir
@@ -214,7 +214,11 @@ fn show(global: &GlobalOpts, what: ShowWhat) -> anyhow::Result<u8> {
         })
     };
     let fatal = |name: &str, diags: Vec<crate::config::Diagnostic>| -> Result<(), Error> {
-        match diags.into_iter().find(|d| d.severity == Severity::Fatal) {
+        // only what postconf itself refuses; master(8)-only problems are checks' business
+        match diags
+            .into_iter()
+            .find(|d| d.severity == Severity::Fatal && d.reporter == Reporter::Postconf)
+        {
             Some(d) => Err(Error::Syntax {
                 path: seen.join(name),
                 line: d.line,

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use postfix_preupgrade::config::{show_main, show_master, MainCf, MasterCf, Severity};
+use postfix_preupgrade::config::{show_main, show_master, MainCf, MasterCf, Reporter, Severity};
 
 fn data() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data"))
@@ -32,7 +32,8 @@ fn main_agrees(ours: &str, theirs: &str, main_src: &MainCf) -> Result<(), String
 /// First fatal (file, line, message) of ours, main.cf first like postconf.
 fn first_fatal(main: &MainCf, master: &MasterCf) -> Option<(&'static str, usize, String)> {
     let f = |d: Vec<postfix_preupgrade::config::Diagnostic>| {
-        d.into_iter().find(|d| d.severity == Severity::Fatal)
+        d.into_iter()
+            .find(|d| d.severity == Severity::Fatal && d.reporter == Reporter::Postconf)
     };
     f(main.diagnostics())
         .map(|d| ("main.cf", d.line, d.message))

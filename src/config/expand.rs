@@ -75,7 +75,7 @@ const MAX_OUTPUT: usize = 64 << 20;
 /// Postfix's own limit on macro nesting.
 const MAX_DEPTH: usize = 100;
 /// Maximum `$name` lookups in one expansion (`$a` = `$b$b` chains with empty values).
-const MAX_LOOKUPS: usize = 1_000_000;
+const MAX_LOOKUPS: usize = 200_000;
 
 struct State {
     out: String,

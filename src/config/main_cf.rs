@@ -1,6 +1,6 @@
 //! main.cf: lossless document, parameters, validation and line-preserving edits.
 use super::lines::{self, is_space, Logical, Phys};
-use super::{Diagnostic, EditError, Severity};
+use super::{Diagnostic, EditError, Reporter, Severity};
 
 /// One `name = value` definition in main.cf.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +86,7 @@ impl MainCf {
             if l.orphan {
                 let (s, _) = lines::lossy(&text);
                 diags.push(Diagnostic {
+                    reporter: Reporter::Postconf,
                     line: l.line(),
                     end_line: l.end_line(),
                     severity: Severity::Warning,
@@ -101,6 +102,7 @@ impl MainCf {
                 Err(e) => {
                     let (s, _) = lines::lossy(&text);
                     diags.push(Diagnostic {
+                        reporter: Reporter::Postconf,
                         line: l.line(),
                         end_line: l.end_line(),
                         severity: Severity::Fatal,
@@ -123,6 +125,7 @@ impl MainCf {
                     if let Some(&old) = effective.get(&p.name) {
                         let o: &Param = &params[old];
                         diags.push(Diagnostic {
+                            reporter: Reporter::Postconf,
                             line: p.line,
                             end_line: p.end_line,
                             severity: Severity::Warning,

@@ -1,7 +1,7 @@
 //! master.cf: lossless document, services, validation and line-preserving edits.
 use super::lines::{self, is_space, Logical, Phys};
 use super::main_cf::{replace_at, skip_line};
-use super::{Diagnostic, EditError, Severity};
+use super::{Diagnostic, EditError, Reporter, Severity};
 
 /// Postfix's `PCF_MASTER_BLANKS`: the field separators of master.cf.
 fn is_blank(b: u8) -> bool {
@@ -232,6 +232,7 @@ impl MasterCf {
                 end_line: l.end_line(),
                 severity: sev,
                 message,
+                reporter: Reporter::Postconf,
             };
             if l.orphan {
                 diags.push(diag(
@@ -256,14 +257,17 @@ impl MasterCf {
                 fatal = true;
             }
             if !fatal && f[1] == b"inet" && f[2] != b"n" {
-                diags.push(diag(
+                diags.push(Diagnostic {
+                    reporter: Reporter::Master,
+                    ..diag(
                     Severity::Fatal,
                     format!(
                         "inet service \"{}\" cannot be private: the private field must be \"n\", not \"{}\"",
                         String::from_utf8_lossy(f[0]),
                         String::from_utf8_lossy(f[2])
                     ),
-                ));
+                )
+                });
             }
             let mut argv: Vec<NTok> = toks
                 .iter()

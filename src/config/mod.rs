@@ -35,6 +35,16 @@ pub enum Severity {
     Warning,
 }
 
+/// Which Postfix program rejects or warns about a [`Diagnostic`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reporter {
+    /// `postconf` reports it (and, when fatal, refuses the file: `show` does the same).
+    Postconf,
+    /// Only master(8) rejects it at start-up; `postconf` accepts the file.
+    Master,
+}
+
 /// A problem in a file, at the physical lines where Postfix reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
@@ -45,6 +55,8 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// Postfix's message, without the file and line prefix.
     pub message: String,
+    /// Which program reports it.
+    pub reporter: Reporter,
 }
 
 /// Why an edit was refused. The document is unchanged when an edit fails.
