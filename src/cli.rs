@@ -207,11 +207,10 @@ fn show(global: &GlobalOpts, what: ShowWhat) -> anyhow::Result<u8> {
         .unwrap_or_else(|| PathBuf::from("/etc/postfix"));
     let seen = dir.clone();
     let real = global.root.join(dir.strip_prefix("/").unwrap_or(&dir));
-    let read = |name: &str| -> Result<Vec<u8>, Error> {
-        std::fs::read(real.join(name)).map_err(|source| Error::Io {
-            path: seen.join(name),
-            source,
-        })
+    // the message names the path as Postfix sees it, once (no duplicated source chain)
+    let read = |name: &str| -> anyhow::Result<Vec<u8>> {
+        std::fs::read(real.join(name))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", seen.join(name).display()))
     };
     let fatal = |name: &str, diags: Vec<crate::config::Diagnostic>| -> Result<(), Error> {
         // only what postconf itself refuses; master(8)-only problems are checks' business
