@@ -191,6 +191,15 @@ fn master_fields_and_ipv6_names() {
         ("a", "b c", true)
     );
     assert_eq!(s.services()[1].kind, "unix-dgram");
+    assert_eq!(a.endpoint(), Some((Some("::1"), "2525")));
+    assert_eq!(s.services()[1].endpoint(), None);
+    let t =
+        MasterCf::parse(b"smtp inet n - n - - smtpd\n127.0.0.1:submissions inet n - n - - smtpd\n");
+    assert_eq!(t.services()[0].endpoint(), Some((None, "smtp")));
+    assert_eq!(
+        t.services()[1].endpoint(),
+        Some((Some("127.0.0.1"), "submissions"))
+    );
 }
 
 #[test]

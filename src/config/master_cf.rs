@@ -75,6 +75,27 @@ impl Service {
             .map(|o| o.value.as_str())
     }
 
+    /// For an `inet` service, the listen address as master(8) splits it:
+    /// `(host, port)`; `smtp` → `(None, "smtp")`, `127.0.0.1:smtp` →
+    /// `(Some("127.0.0.1"), "smtp")`, `[::1]:25` → `(Some("::1"), "25")`.
+    /// `None` for other types.
+    pub fn endpoint(&self) -> Option<(Option<&str>, &str)> {
+        if self.kind != "inet" {
+            return None;
+        }
+        match self.name.rfind(':') {
+            None => Some((None, &self.name)),
+            Some(i) => {
+                let host = &self.name[..i];
+                let host = host
+                    .strip_prefix('[')
+                    .and_then(|h| h.strip_suffix(']'))
+                    .unwrap_or(host);
+                Some((Some(host), &self.name[i + 1..]))
+            }
+        }
+    }
+
     /// The eight fields in order.
     pub fn fields(&self) -> [&str; 8] {
         [
