@@ -250,3 +250,88 @@ fn stock_configs_agree_with_real_postconf() {
     assert!(dirs.len() >= 10);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// `postconf -d` as a defaults lookup (real postconf, empty config directory).
+fn postconf_defaults() -> std::collections::HashMap<String, String> {
+    let dir = std::env::temp_dir().join(format!("pfx-config-defaults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.cf"), b"").unwrap();
+    std::fs::write(dir.join("master.cf"), b"").unwrap();
+    let (ok, out, err) = postconf(&dir, "-d");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(ok, "postconf -d: {err}");
+    out.lines()
+        .filter_map(|l| {
+            l.split_once(" = ")
+                .or_else(|| l.strip_suffix(" =").map(|n| (n, "")))
+        })
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn expansion_agrees_with_postconf_x() {
+    use postfix_preupgrade::config::Expander;
+    let defaults = postconf_defaults();
+    let corpus = data().join("corpus");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let (mut same, mut total) = (0, 0);
+    let mut failures = Vec::new();
+    for d in &dirs {
+        let warnings = std::fs::read_to_string(d.join("oracle.warnings.txt")).unwrap();
+        if !warnings.contains("== postconf -n (exit 0)") || !d.join("main.cf").is_file() {
+            continue;
+        }
+        let main = MainCf::parse(&read_or_empty(&d.join("main.cf")));
+        let (ok, out, _) = postconf(d, "-xn");
+        assert!(ok);
+        // postconf -c sets config_directory itself
+        let dir = d.display().to_string();
+        let lookup = |n: &str| {
+            if n == "config_directory" {
+                Some(dir.clone())
+            } else {
+                defaults.get(n).cloned()
+            }
+        };
+        let ex = Expander::new(&main, &lookup);
+        for line in out.lines() {
+            let (name, theirs) = line.split_once(" =").unwrap();
+            if name == "config_directory" {
+                continue;
+            }
+            let exp = ex.param(name);
+            // not comparable: "raw" parameters postconf -x leaves unexpanded (a `$` is
+            // left), and defaults computed per process or from the host's interfaces
+            let machine = ["process_id", "mynetworks"];
+            if theirs.contains('$')
+                || exp
+                    .used
+                    .iter()
+                    .any(|u| machine.contains(&u.as_str()) && main.get(u).is_none())
+            {
+                continue;
+            }
+            total += 1;
+            let ours = exp.value;
+            let ours = ours.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+            if ours == theirs.trim_start() {
+                same += 1;
+            } else {
+                failures.push(format!(
+                    "{}: {name}\n  ours:     {ours:?}\n  postconf: {:?}",
+                    d.display(),
+                    theirs.trim_start()
+                ));
+            }
+        }
+    }
+    println!("postconf -xn expansion agreement {same}/{total}");
+    assert!(total > 300, "{total}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -138,8 +138,40 @@ impl<'a> Expander<'a> {
     }
 
     /// The fully expanded value of parameter `name` (empty when undefined).
+    /// Names may hold characters `$name` cannot (`policyd-spf_time_limit`).
     pub fn param(&self, name: &str) -> Expansion {
-        self.expand(&format!("${{{name}}}"))
+        let st = Self::state();
+        self.name(&st, name, 0, None, None);
+        Self::finish(st)
+    }
+
+    fn state() -> RefCell<State> {
+        RefCell::new(State {
+            out: String::new(),
+            runs: Vec::new(),
+            used: Vec::new(),
+            undefined: Vec::new(),
+            cycles: Vec::new(),
+            errors: Vec::new(),
+            stack: Vec::new(),
+            ctx_names: Vec::new(),
+            lookups: 0,
+        })
+    }
+
+    fn finish(st: RefCell<State>) -> Expansion {
+        let st = st.into_inner();
+        let mut runs = st.runs;
+        runs.retain(|r| r.len > 0);
+        Expansion {
+            value: st.out,
+            used: st.used,
+            undefined: st.undefined,
+            cycles: st.cycles,
+            errors: st.errors,
+            runs,
+            ctx_names: st.ctx_names,
+        }
     }
 
     fn lookup(&self, name: &str) -> Option<(String, Src)> {
@@ -155,31 +187,9 @@ impl<'a> Expander<'a> {
     }
 
     pub(crate) fn expand_src(&self, text: &str, src: Src) -> Expansion {
-        let st = RefCell::new(State {
-            out: String::new(),
-            runs: Vec::new(),
-            used: Vec::new(),
-            undefined: Vec::new(),
-            cycles: Vec::new(),
-            errors: Vec::new(),
-            stack: Vec::new(),
-            ctx_names: Vec::new(),
-            lookups: 0,
-        });
+        let st = Self::state();
         self.walk(&st, text, src, 0, None, true);
-        let st = st.into_inner();
-        let ctx_names = st.ctx_names;
-        let mut runs = st.runs;
-        runs.retain(|r| r.len > 0);
-        Expansion {
-            value: st.out,
-            used: st.used,
-            undefined: st.undefined,
-            cycles: st.cycles,
-            errors: st.errors,
-            runs,
-            ctx_names,
-        }
+        Self::finish(st)
     }
 
     fn emit(st: &RefCell<State>, s: &str, src: Src, src_off: usize, ctx: Option<(usize, usize)>) {
