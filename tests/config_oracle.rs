@@ -331,7 +331,53 @@ fn expansion_agrees_with_postconf_x() {
             }
         }
     }
-    println!("postconf -xn expansion agreement {same}/{total}");
+    // -o overrides: postconf -Px expands them with the service's other overrides
+    let (mut o_same, mut o_total) = (0, 0);
+    for d in &dirs {
+        let warnings = std::fs::read_to_string(d.join("oracle.warnings.txt")).unwrap();
+        if !warnings.contains("== postconf -n (exit 0)") || !d.join("master.cf").is_file() {
+            continue;
+        }
+        let main = MainCf::parse(&read_or_empty(&d.join("main.cf")));
+        let master = MasterCf::parse(&read_or_empty(&d.join("master.cf")));
+        let dir = d.display().to_string();
+        let lookup = |n: &str| {
+            if n == "config_directory" {
+                Some(dir.clone())
+            } else {
+                defaults.get(n).cloned()
+            }
+        };
+        let (ok, out, _) = postconf(d, "-Px");
+        assert!(ok);
+        for line in out.lines() {
+            let (key, theirs) = line.split_once(" =").unwrap();
+            let (id, name) = key.rsplit_once('/').unwrap();
+            let svc = master
+                .get(id)
+                .unwrap_or_else(|| panic!("{}: no {id}", d.display()));
+            let exp = Expander::new(&main, &lookup).with_service(svc).param(name);
+            if theirs.contains('$') || exp.used.iter().any(|u| u == "process_id") {
+                continue;
+            }
+            o_total += 1;
+            let ours = exp
+                .value
+                .split_ascii_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if ours == theirs.trim_start() {
+                o_same += 1;
+            } else {
+                failures.push(format!(
+                    "{}: {key}\n  ours:     {ours:?}\n  postconf: {:?}",
+                    d.display(),
+                    theirs.trim_start()
+                ));
+            }
+        }
+    }
+    println!("postconf -xn expansion agreement {same}/{total}, -Px {o_same}/{o_total}");
     assert!(total > 300, "{total}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -126,7 +126,8 @@ impl<'a> Expander<'a> {
         }
     }
 
-    /// Also apply the `-o` overrides of `service` (they win over main.cf).
+    /// Also apply the `-o` overrides of `service` (they win over main.cf), and give
+    /// `$service_name` the service's name as the daemon does.
     pub fn with_service(mut self, service: &'a Service) -> Self {
         self.service = Some(service);
         self
@@ -178,6 +179,10 @@ impl<'a> Expander<'a> {
         if let Some(s) = self.service {
             if let Some(i) = s.overrides.iter().rposition(|o| o.name == name) {
                 return Some((s.overrides[i].value.clone(), Src::Override(i)));
+            }
+            // every daemon knows its own service name
+            if name == "service_name" {
+                return Some((s.name.clone(), Src::Default));
             }
         }
         if let Some(i) = self.main.effective_index(name) {
