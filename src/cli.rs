@@ -181,10 +181,27 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("postfix-preupgrade: error: {e:#}");
+            eprintln!("postfix-preupgrade: error: {}", error_chain(&e));
             ExitCode::from(exit::FAILURE)
         }
     }
+}
+
+/// An error and its causes on one line, leaving out a cause whose text the message
+/// before it already ends with (our errors name the path and carry the io error).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Run a parsed command line; returns the exit code.
@@ -206,6 +223,53 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             println!("{}", serde_json::to_string_pretty(&facts)?);
             Ok(exit::OK)
         }
-        command => anyhow::bail!("command not available yet: {command:?}"),
+        Command::Check(args) => {
+            let facts = crate::facts::collect(&cli.global)?;
+            crate::report::run_check_command(&facts, &args, &cli.global)
+        }
+        Command::Show { what } => show(&cli.global, what),
+        other => anyhow::bail!("command not available yet: {other:?}"),
     }
+}
+
+/// `show main|master` for the primary config directory (`-c`), read inside `--root`.
+fn show(global: &GlobalOpts, what: ShowWhat) -> anyhow::Result<u8> {
+    use crate::config::{MainCf, MasterCf, Reporter, Severity};
+    use crate::error::Error;
+    let dir = global
+        .config_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/etc/postfix"));
+    let seen = dir.clone();
+    let root = crate::root::Root::new(&global.root)?;
+    // the message names the path as Postfix sees it (errors from Root do so already)
+    let read = |name: &str| -> anyhow::Result<Vec<u8>> { Ok(root.read(seen.join(name))?) };
+    let fatal = |name: &str, diags: Vec<crate::config::Diagnostic>| -> Result<(), Error> {
+        // only what postconf itself refuses; master(8)-only problems are checks' business
+        match diags
+            .into_iter()
+            .find(|d| d.severity == Severity::Fatal && d.reporter == Reporter::Postconf)
+        {
+            Some(d) => Err(Error::Syntax {
+                path: seen.join(name),
+                line: d.line,
+                message: d.message,
+            }),
+            None => Ok(()),
+        }
+    };
+    // postconf reads main.cf, then master.cf, and stops at the first fatal error
+    let main = MainCf::parse(&read("main.cf")?);
+    fatal("main.cf", main.diagnostics())?;
+    let master = MasterCf::parse(&read("master.cf")?);
+    fatal("master.cf", master.diagnostics())?;
+    let text = match what {
+        ShowWhat::Main => crate::config::show_main(&main),
+        ShowWhat::Master => crate::config::show_master(&master),
+    };
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(exit::OK)
 }

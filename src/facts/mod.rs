@@ -16,6 +16,7 @@ pub use rpmdb::{
 pub use version::PostfixVersion;
 
 use crate::cli::GlobalOpts;
+use crate::config::{MainCf, MasterCf};
 use crate::error::Error;
 use crate::root::Root;
 
@@ -41,15 +42,55 @@ pub enum ReleaseOrigin {
 
 /// One Postfix instance (postmulti): the primary one and each of
 /// `multi_instance_directories`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, serde::Serialize)]
 pub struct Instance {
-    /// The instance name; `-` for the primary instance until its main.cf says otherwise
-    /// (as `postmulti -l` prints it).
+    /// The instance name: `multi_instance_name` from its main.cf, else `-` for the
+    /// primary instance (as `postmulti -l` prints it) and the directory for the others.
     pub name: String,
     /// Whether this is the primary instance.
     pub primary: bool,
     /// The config directory, as a system path (inside the root).
     pub config_directory: PathBuf,
+    /// The parsed main.cf; `None` when the file does not exist.
+    pub main_cf: Option<Loaded<MainCf>>,
+    /// The parsed master.cf; `None` when the file does not exist.
+    pub master_cf: Option<Loaded<MasterCf>>,
+}
+
+/// A parsed config file and where it lives on the inspected system.
+#[derive(Debug, serde::Serialize)]
+pub struct Loaded<T> {
+    /// System path (as Postfix sees it, not prefixed by the root).
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub doc: T,
+}
+
+impl Instance {
+    /// The main.cf document, or an empty one when the file does not exist (Postfix then
+    /// runs on its built-in defaults).
+    pub fn main(&self) -> &MainCf {
+        static EMPTY: std::sync::OnceLock<MainCf> = std::sync::OnceLock::new();
+        match &self.main_cf {
+            Some(l) => &l.doc,
+            None => EMPTY.get_or_init(|| MainCf::parse(b"")),
+        }
+    }
+
+    /// The master.cf document, if the file exists.
+    pub fn master(&self) -> Option<&MasterCf> {
+        self.master_cf.as_ref().map(|l| &l.doc)
+    }
+
+    /// System path of this instance's main.cf.
+    pub fn main_cf_path(&self) -> PathBuf {
+        self.config_directory.join("main.cf")
+    }
+
+    /// System path of this instance's master.cf.
+    pub fn master_cf_path(&self) -> PathBuf {
+        self.config_directory.join("master.cf")
+    }
 }
 
 /// Everything the checks may look at. Filled by [`collect`].
@@ -202,6 +243,31 @@ pub fn collect_with(
         assumptions,
     };
     facts.add_instance("-", config_dir)?;
+    // postmulti: the secondary instances are listed in the primary main.cf.
+    let dirs = {
+        let primary = &facts.instances[0];
+        let defaults = facts.defaults_for(primary);
+        crate::config::Expander::new(primary.main(), &defaults)
+            .param("multi_instance_directories")
+            .value
+    };
+    for dir in dirs
+        .split(|c: char| c == ',' || c.is_ascii_whitespace())
+        .filter(|d| !d.is_empty())
+    {
+        let dir = PathBuf::from(dir);
+        if !dir.is_absolute() {
+            facts.assumptions.push(format!(
+                "multi_instance_directories entry {} is not absolute: skipped",
+                dir.display()
+            ));
+            continue;
+        }
+        if facts.instances.iter().any(|i| i.config_directory == dir) {
+            continue;
+        }
+        facts.add_instance("", dir)?;
+    }
     Ok(facts)
 }
 
@@ -225,12 +291,81 @@ impl Facts {
             .extend(rpmdb::leftover_rpm_files(&self.root, &config_directory)?);
         self.rpm_leftovers.sort();
         self.rpm_leftovers.dedup();
+        let main_cf = self.load(&config_directory.join("main.cf"), MainCf::parse)?;
+        let master_cf = self.load(&config_directory.join("master.cf"), MasterCf::parse)?;
+        let primary = self.instances.is_empty();
+        let name = main_cf
+            .as_ref()
+            .and_then(|m| m.doc.value("multi_instance_name"))
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| match (name, primary) {
+                ("", true) => "-".to_string(),
+                ("", false) => config_directory.display().to_string(),
+                (n, _) => n.to_string(),
+            });
         self.instances.push(Instance {
-            name: name.to_string(),
-            primary: self.instances.is_empty(),
+            name,
+            primary,
             config_directory,
+            main_cf,
+            master_cf,
         });
         Ok(())
+    }
+
+    /// Read and parse a config file inside the root. A missing file is `None` (and an
+    /// assumption); any other read error names the file.
+    fn load<T>(
+        &mut self,
+        path: &Path,
+        parse: fn(&[u8]) -> T,
+    ) -> crate::error::Result<Option<Loaded<T>>> {
+        match self.root.read(path) {
+            Ok(bytes) => Ok(Some(Loaded {
+                path: path.to_path_buf(),
+                doc: parse(&bytes),
+            })),
+            Err(crate::error::Error::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                self.assumptions.push(format!(
+                    "{} does not exist: Postfix uses its built-in defaults there",
+                    path.display()
+                ));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Built-in default of a parameter for an instance, as the installed Postfix has it:
+    /// the instance's `config_directory`, else the RHEL profile's default for the
+    /// source release, else upstream's default for the installed version.
+    pub fn default_value(&self, instance: &Instance, name: &str) -> Option<String> {
+        if name == "config_directory" {
+            return Some(instance.config_directory.display().to_string());
+        }
+        self.upgrade_path
+            .source_profile()
+            .default_override(name)
+            .map(str::to_string)
+            .or_else(|| params::default(&self.postfix.version, name).map(str::to_string))
+    }
+
+    /// [`Facts::default_value`] as the lookup closure the config expander takes.
+    pub fn defaults_for<'a>(
+        &'a self,
+        instance: &'a Instance,
+    ) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| self.default_value(instance, name)
+    }
+
+    /// Every table reference of an instance (main.cf and master.cf `-o`), see
+    /// [`crate::config::map_refs`].
+    pub fn map_refs(&self, instance: &Instance) -> Vec<crate::config::MapRef> {
+        let defaults = self.defaults_for(instance);
+        crate::config::map_refs(instance.main(), instance.master(), &defaults)
     }
 }
 

@@ -78,15 +78,48 @@ impl ReportMeta {
     ///
     /// `Facts` carries no release, version or instance fields yet; they are mapped here
     /// (and only here) once the facts module provides them.
-    pub fn from_facts(_facts: &Facts) -> Self {
+    pub fn from_facts(facts: &Facts) -> Self {
+        let release = |r: &crate::facts::Release, postfix: String| ReleaseInfo {
+            os: Some(r.id.clone().unwrap_or_else(|| "rhel".to_string())),
+            release: Some(match r.minor {
+                Some(m) => format!("{}.{m}", r.major),
+                None => r.major.to_string(),
+            }),
+            postfix_version: Some(postfix),
+        };
+        // The target keeps the source's distribution (an AlmaLinux host stays AlmaLinux).
+        let mut target = release(
+            &facts.target,
+            facts.upgrade_path.target_postfix_version().to_string(),
+        );
+        target.os = release(&facts.source, String::new()).os;
+        // Under --root the report is about that system: use its host name.
+        let hostname = if facts.root.is_host() {
+            local_hostname()
+        } else {
+            facts
+                .root
+                .read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(local_hostname)
+        };
         ReportMeta {
             tool: ToolInfo::this(),
             generated_at: SystemTime::now(),
-            hostname: local_hostname(),
-            source: ReleaseInfo::default(),
-            target: ReleaseInfo::default(),
-            instances: Vec::new(),
-            assumptions: Vec::new(),
+            hostname,
+            source: release(&facts.source, facts.postfix.version.to_string()),
+            target,
+            instances: facts
+                .instances
+                .iter()
+                .map(|i| InstanceInfo {
+                    name: i.name.clone(),
+                    config_directory: i.config_directory.display().to_string(),
+                })
+                .collect(),
+            assumptions: facts.assumptions.clone(),
             output: None,
         }
     }

@@ -1,0 +1,199 @@
+//! Physical and logical lines, exactly as Postfix's `readllines()` groups them.
+//!
+//! A logical line starts at a line whose first byte is neither whitespace nor `#`.
+//! Lines that are empty, all whitespace, or whose first non-blank byte is `#` are
+//! skipped and never end an entry. Any other line that starts with whitespace continues
+//! the entry above; its text is appended as is (Postfix drops only the newline).
+
+/// Postfix's `ISSPACE`: ASCII space, \t, \n, \v, \f, \r.
+pub(crate) fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// One physical line: byte range of its content (without the `\n`) in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Phys {
+    /// 1-based line number.
+    pub no: usize,
+    pub start: usize,
+    /// End of the content (the `\n`, if any, is at `end`).
+    pub end: usize,
+}
+
+/// Split into physical lines. A final segment without `\n` counts only when non-empty.
+pub(crate) fn physical(data: &[u8]) -> Vec<Phys> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut no = 0;
+    for (i, &b) in data.iter().enumerate() {
+        if b == b'\n' {
+            no += 1;
+            out.push(Phys { no, start, end: i });
+            start = i + 1;
+        }
+    }
+    if start < data.len() {
+        out.push(Phys {
+            no: no + 1,
+            start,
+            end: data.len(),
+        });
+    }
+    out
+}
+
+/// A piece of a logical line: one physical line's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seg {
+    pub line: usize,
+    /// Byte offset of the piece in the file.
+    pub file_off: usize,
+    /// Byte offset of the piece in the logical text.
+    pub logical_off: usize,
+    pub len: usize,
+}
+
+/// A logical line (an entry) with the pieces it is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Logical {
+    pub segs: Vec<Seg>,
+    /// True when the first line starts with whitespace (Postfix skips it with a warning).
+    pub orphan: bool,
+}
+
+impl Logical {
+    pub fn line(&self) -> usize {
+        self.segs[0].line
+    }
+    pub fn end_line(&self) -> usize {
+        self.segs[self.segs.len() - 1].line
+    }
+    /// The joined text, cut at the first NUL byte as Postfix's C strings are.
+    pub fn text(&self, data: &[u8]) -> Vec<u8> {
+        let mut t = Vec::new();
+        for s in &self.segs {
+            t.extend_from_slice(&data[s.file_off..s.file_off + s.len]);
+        }
+        if let Some(p) = t.iter().position(|&b| b == 0) {
+            t.truncate(p);
+        }
+        t
+    }
+    /// Map an offset in the logical text to (physical line, byte offset in the file).
+    pub fn locate(&self, off: usize) -> (usize, usize) {
+        let idx = match self.segs.binary_search_by(|s| s.logical_off.cmp(&off)) {
+            Ok(i) => i,
+            Err(0) => 0,
+            Err(i) => i - 1,
+        };
+        let s = self.segs[idx];
+        (s.line, s.file_off + (off - s.logical_off))
+    }
+}
+
+/// Group the file into logical lines. Linear in the input.
+pub(crate) fn logical(data: &[u8], phys: &[Phys]) -> Vec<Logical> {
+    let mut out: Vec<Logical> = Vec::new();
+    let mut cur: Option<Logical> = None;
+    for p in phys {
+        let content = &data[p.start..p.end];
+        let first_nonblank = content.iter().position(|&b| !is_space(b));
+        match first_nonblank {
+            None => continue,
+            Some(i) if content[i] == b'#' => continue,
+            Some(_) => {}
+        }
+        let starts_blank = is_space(content[0]);
+        if starts_blank {
+            if let Some(c) = cur.as_mut() {
+                let lo = c.segs.last().map(|s| s.logical_off + s.len).unwrap_or(0);
+                c.segs.push(Seg {
+                    line: p.no,
+                    file_off: p.start,
+                    logical_off: lo,
+                    len: content.len(),
+                });
+                continue;
+            }
+        }
+        if let Some(c) = cur.take() {
+            out.push(c);
+        }
+        cur = Some(Logical {
+            segs: vec![Seg {
+                line: p.no,
+                file_off: p.start,
+                logical_off: 0,
+                len: content.len(),
+            }],
+            orphan: starts_blank,
+        });
+    }
+    if let Some(c) = cur.take() {
+        out.push(c);
+    }
+    out
+}
+
+/// Lossy conversion for semantic values; `exact` says whether byte offsets still match.
+pub(crate) fn lossy(b: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(b) {
+        Ok(s) => (s.to_string(), true),
+        Err(_) => (String::from_utf8_lossy(b).into_owned(), false),
+    }
+}
+
+/// First `n` bytes of a text for messages, like Postfix's `%.30s`.
+pub(crate) fn clip(s: &str, n: usize) -> String {
+    if s.len() <= n {
+        return s.to_string();
+    }
+    let mut e = n;
+    while !s.is_char_boundary(e) {
+        e -= 1;
+    }
+    s[..e].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn groups(s: &str) -> Vec<(usize, usize, bool, String)> {
+        let d = s.as_bytes();
+        let p = physical(d);
+        logical(d, &p)
+            .iter()
+            .map(|l| {
+                (
+                    l.line(),
+                    l.end_line(),
+                    l.orphan,
+                    String::from_utf8(l.text(d)).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn comments_and_blank_lines_do_not_end_entries() {
+        let g = groups("a = 1\n  b\n#c\n\n  d\nfoo\n");
+        assert_eq!(g[0], (1, 5, false, "a = 1  b  d".into()));
+        assert_eq!(g[1], (6, 6, false, "foo".into()));
+    }
+
+    #[test]
+    fn orphan_takes_its_continuations() {
+        let g = groups("#x\n  orphan\n  more\nb=1");
+        assert_eq!(g[0], (2, 3, true, "  orphan  more".into()));
+        assert_eq!(g[1], (4, 4, false, "b=1".into()));
+    }
+
+    #[test]
+    fn nul_cuts_text_and_final_line_counts() {
+        let g = groups("a = x\0y\n  z");
+        assert_eq!(g[0], (1, 2, false, "a = x".into()));
+        assert_eq!(physical(b"a\n").len(), 1);
+        assert_eq!(physical(b"a\nb").len(), 2);
+    }
+}
