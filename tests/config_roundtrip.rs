@@ -99,3 +99,18 @@ proptest! {
         exercise(&b);
     }
 }
+
+#[test]
+fn five_megabyte_line_round_trips() {
+    let mut b = b"myhostname = a\nbig = ".to_vec();
+    b.extend(std::iter::repeat_n(b'x', 5 << 20));
+    b.extend_from_slice(b"\n  \xe9\0 tail");
+    let m = MainCf::parse(&b);
+    assert_eq!(m.to_bytes(), b);
+    // the continuation joins as written, Latin-1 turns lossy, the NUL ends the text
+    let v = m.value("big").unwrap();
+    assert_eq!(v.len(), (5 << 20) + 2 + '\u{fffd}'.len_utf8());
+    assert!(v.ends_with("x  \u{fffd}"));
+    let s = MasterCf::parse(&b);
+    assert_eq!(s.to_bytes(), b);
+}

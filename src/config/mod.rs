@@ -13,6 +13,23 @@
 //! * Edits (`set`, `remove`, `comment_out`, `replace_at`, `add_entry`, `replace_entry`,
 //!   `rename_entry`, `remove_entry`, `set_override`, `remove_override`) change only the
 //!   lines concerned and return [`EditError`] when the target does not exist.
+//!
+//! ```
+//! use postfix_preupgrade::config::{map_refs, show_master, MainCf, MasterCf};
+//!
+//! let mut main = MainCf::parse(b"db = hash\nalias_maps = $db:/etc/aliases\n");
+//! let mut master = MasterCf::parse(b"smtps     inet  n       -       n       -       -       smtpd\n  -o smtpd_tls_wrappermode=yes\n");
+//! // every table, with where its type is written
+//! let refs = map_refs(&main, Some(&master), &|_| None);
+//! let t = refs[0].type_at.clone().unwrap();
+//! assert_eq!((refs[0].map_type.as_str(), t.line, t.column), ("hash", 1, 5));
+//! main.replace_at(t.line, t.column, &t.text, "lmdb").unwrap();
+//! assert_eq!(main.to_bytes(), b"db = lmdb\nalias_maps = $db:/etc/aliases\n");
+//! // rename smtps to submissions, keeping the columns
+//! master.rename_entry("smtps/inet", "submissions").unwrap();
+//! assert_eq!(show_master(&master),
+//!     "submissions inet n       -       n       -       -       smtpd -o smtpd_tls_wrappermode=yes\n");
+//! ```
 
 mod expand;
 mod lines;
