@@ -220,7 +220,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Facts => {
             let facts = crate::facts::collect(&cli.global)?;
-            println!("{}", serde_json::to_string_pretty(&facts)?);
+            let mut json = serde_json::to_string_pretty(&facts)?;
+            json.push('\n');
+            crate::report::print_stdout(json.as_bytes())?;
             Ok(exit::OK)
         }
         Command::Check(args) => {
