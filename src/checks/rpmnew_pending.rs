@@ -92,21 +92,23 @@ fn list(names: &[String], n: usize) -> String {
     s
 }
 
-fn describe(d: &Delta, what: &str, adds: &str, removes: &str) -> String {
+/// `d` compares the file in use (old) with the leftover (new); `subject` names the
+/// leftover in the sentence.
+fn describe(d: &Delta, what: &str, subject: &str) -> String {
     if d.is_empty() {
-        return format!("It sets the same {what}s with the same values.");
+        return format!("{subject} sets the same {what}s with the same values as the file in use.");
     }
     let mut parts = Vec::new();
     if !d.added.is_empty() {
         parts.push(format!(
-            "{adds} {} {what}(s): {}",
+            "has {} {what}(s) the file in use does not: {}",
             d.added.len(),
             list(&d.added, 12)
         ));
     }
     if !d.removed.is_empty() {
         parts.push(format!(
-            "{removes} {} {what}(s): {}",
+            "lacks {} {what}(s) of the file in use: {}",
             d.removed.len(),
             list(&d.removed, 12)
         ));
@@ -118,7 +120,7 @@ fn describe(d: &Delta, what: &str, adds: &str, removes: &str) -> String {
             list(&d.changed, 12)
         ));
     }
-    format!("Compared with the file in use it {}.", parts.join("; "))
+    format!("{subject} {}.", parts.join("; "))
 }
 
 fn leftover_finding(facts: &Facts, path: &Path) -> Finding {
@@ -137,25 +139,14 @@ fn leftover_finding(facts: &Facts, path: &Path) -> Finding {
         .unwrap_or_default();
     let admin = facts.root.read(&base).ok();
     let other = facts.root.read(path).ok();
+    let subject = if kind == "rpmnew" {
+        "The new stock file"
+    } else {
+        "The saved file"
+    };
     let comparison = match (&admin, &other, base_name.as_str()) {
-        (Some(a), Some(o), "main.cf") => {
-            let d = main_delta(a, o);
-            describe(
-                &d,
-                "parameter",
-                if kind == "rpmnew" { "adds" } else { "had" },
-                if kind == "rpmnew" { "drops" } else { "lacked" },
-            )
-        }
-        (Some(a), Some(o), "master.cf") => {
-            let d = master_delta(a, o);
-            describe(
-                &d,
-                "service",
-                if kind == "rpmnew" { "adds" } else { "had" },
-                if kind == "rpmnew" { "drops" } else { "lacked" },
-            )
-        }
+        (Some(a), Some(o), "main.cf") => describe(&main_delta(a, o), "parameter", subject),
+        (Some(a), Some(o), "master.cf") => describe(&master_delta(a, o), "service", subject),
         (None, _, _) => format!("{base} itself does not exist."),
         _ => String::new(),
     };
@@ -171,9 +162,10 @@ fn leftover_finding(facts: &Facts, path: &Path) -> Finding {
     f.summary = if kind == "rpmnew" {
         format!(
             "{name} is the stock file an earlier package update installed beside your \
-             modified {base}, which rpm kept. It was never reviewed or removed. The upgrade \
-             to {} leaves another {name} (replacing this one), so changes from both updates \
-             pile up unreviewed. {comparison}",
+             modified {base}, which rpm kept; it was never merged or removed. If {base} is \
+             still modified at the upgrade to {}, rpm writes that release's stock file over \
+             {name}, and the changes of both updates are left to review at once. \
+             {comparison}",
             facts.target
         )
     } else {

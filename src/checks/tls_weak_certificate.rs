@@ -186,8 +186,10 @@ fn uses_in(inst: &Instance, svc: Option<&Service>, role: Role, ex: &Expander, ou
     let p = role.prefix();
     let impact = impact_of(role, ex);
     let chain_param = format!("{p}_tls_chain_files");
-    let chain = ex.param(&chain_param).value;
-    for f in split_files(&chain) {
+    let chain = split_files(&ex.param(&chain_param).value);
+    // postconf(5): a non-empty *_tls_chain_files replaces the legacy cert/key settings.
+    let legacy = chain.is_empty();
+    for f in chain {
         out.push(Use {
             role,
             cert: f.clone(),
@@ -198,6 +200,9 @@ fn uses_in(inst: &Instance, svc: Option<&Service>, role: Role, ex: &Expander, ou
         });
     }
     for (c, k) in [("cert", "key"), ("dcert", "dkey"), ("eccert", "eckey")] {
+        if !legacy {
+            break;
+        }
         let cp = format!("{p}_tls_{c}_file");
         let kp = format!("{p}_tls_{k}_file");
         let cert = ex.param(&cp).value.trim().to_string();
@@ -496,8 +501,8 @@ fn examine(facts: &Facts, u: &Use, crypto: &CryptoPolicy) -> Vec<Problem> {
     let now = now();
     for (c, ee) in &parsed {
         let who = format!(
-            "{} certificate \"{}\" in {}",
-            if *ee { "the" } else { "chain" },
+            "{}certificate \"{}\" in {}",
+            if *ee { "" } else { "chain " },
             subject(c),
             u.cert
         );
@@ -886,7 +891,7 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
             .filter(|t| !t.is_empty() && !t.starts_with(['!', '-']))
             .map(|t| t.trim_start_matches('+'))
             .filter(|t| {
-                t.split('+').any(|w| {
+                t.split(['+', '-']).any(|w| {
                     REFUSED_CIPHER_WORDS
                         .iter()
                         .any(|r| w.eq_ignore_ascii_case(r))
@@ -1048,7 +1053,7 @@ fn dh_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Vec<Fin
         };
         let Some(bits) = Pem::iter_from_buffer(&bytes)
             .filter_map(Result::ok)
-            .find(|p| p.label == "DH PARAMETERS")
+            .find(|p| p.label == "DH PARAMETERS" || p.label == "X9.42 DH PARAMETERS")
             .and_then(|p| {
                 let (_, o) = parse_der(&p.contents).ok()?;
                 let prime = seq(&o)?.first()?.as_slice().ok()?;
