@@ -36,13 +36,13 @@ fn meaning(name: &str, old: &str, new: &str) -> String {
     }
 }
 
-/// Parameters through which a remote party supplies client addresses that
-/// `rhel_ipv6_normalize` (off on RHEL 8) would leave unnormalised.
+/// Parameters through which another program supplies client addresses that
+/// `rhel_ipv6_normalize` (off on RHEL 8) leaves unnormalised. The RHEL 8 patch only
+/// touches smtpd's XCLIENT and XFORWARD handling: HaProxy addresses are normalised on
+/// RHEL 8 already, so `*_upstream_proxy_protocol` changes nothing here.
 const ADDRESS_SUPPLIERS: &[&str] = &[
     "smtpd_authorized_xclient_hosts",
     "smtpd_authorized_xforward_hosts",
-    "smtpd_upstream_proxy_protocol",
-    "postscreen_upstream_proxy_protocol",
 ];
 
 /// Which of [`ADDRESS_SUPPLIERS`] the instance enables (main.cf or any `-o`).
@@ -83,10 +83,10 @@ impl Check for Rhel8DefaultOverrides {
                    RHEL 8's back-compatibility patch changed (smtpd_discard_ehlo_keywords, \
                    info_log_address_format) and that main.cf does not set explicitly, and \
                    rhel_ipv6_normalize when the host accepts client addresses through \
-                   XCLIENT, XFORWARD or the HaProxy protocol without setting it to yes.",
+                   XCLIENT or XFORWARD without setting it to yes.",
             why: "RHEL 8's Postfix 3.5.8 keeps Postfix 3.3.1 behaviour: it hides CHUNKING, \
                   logs addresses in internal form and does not normalise IP addresses \
-                  received through XCLIENT/XFORWARD/HaProxy (rhel_ipv6_normalize = no). \
+                  received through XCLIENT/XFORWARD (rhel_ipv6_normalize = no). \
                   RHEL 9 ships upstream behaviour: CHUNKING is announced, from=/to= are \
                   logged in external form, and such addresses are normalised, which \
                   changes logging and how check_client_access matches IPv6 subnets.",
@@ -160,15 +160,15 @@ impl Check for Rhel8DefaultOverrides {
                 if !on && !suppliers.is_empty() {
                     let mut f = Finding::new(
                         ID,
-                        Severity::Low,
+                        Severity::Info,
                         format!(
-                            "client addresses from XCLIENT/XFORWARD/HaProxy are normalised on {}",
+                            "client addresses from XCLIENT/XFORWARD are normalised on {}",
                             facts.target
                         ),
                     );
                     f.summary = format!(
-                        "This instance accepts client addresses from another program or \
-                         proxy ({}), and rhel_ipv6_normalize is not yes, so RHEL 8 uses them \
+                        "This instance accepts client addresses from another program through \
+                         XCLIENT or XFORWARD ({}), and rhel_ipv6_normalize is not yes, so RHEL 8 uses them \
                          as received. {} always normalises them (as upstream Postfix 3.5 \
                          does): IPv6 addresses are written in their compressed form, which \
                          changes logging and how check_client_access and cidr tables match \

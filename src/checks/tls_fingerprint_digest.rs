@@ -67,9 +67,8 @@ struct Hit {
     side: &'static str,
     parameter: String,
     service: Option<String>,
-    /// Config file and line where the table or value is named.
+    /// Config file where the table or value is named.
     cfg_file: String,
-    cfg_line: Option<usize>,
     /// The table file (or the config file for inline values) and the first line.
     file: String,
     line: usize,
@@ -152,7 +151,6 @@ impl Ctx<'_> {
             parameter: param.to_string(),
             service,
             cfg_file,
-            cfg_line,
             file,
             line,
             first,
@@ -176,7 +174,6 @@ impl Ctx<'_> {
             file: cfg_file.clone(),
             line: cfg_line.unwrap_or(0),
             cfg_file,
-            cfg_line,
             first,
             count: fps.len(),
         });
@@ -364,7 +361,6 @@ impl Check for TlsFingerprintDigest {
                 if h.cfg_file != h.file {
                     f.related.push(Related::file(h.cfg_file.clone()));
                 }
-                let _ = h.cfg_line;
                 f.remediation.hint = format!(
                     "Set {digest} = md5 explicitly now (it keeps today's behaviour on every \
                      version), or replace the fingerprints with sha256 ones and set {digest} \

@@ -761,10 +761,12 @@ const GRADE_PARAMS: &[&str] = &[
 /// Postfix 3.8 ignores these cipher lists and maps the grades to `medium`.
 const GRADES_IGNORED_SINCE: PostfixVersion = PostfixVersion::new(3, 8, 0);
 
-/// Cipher-list words naming ciphers every RHEL crypto policy refuses.
-const REFUSED_CIPHER_WORDS: &[&str] = &[
-    "RC4", "DES", "3DES", "EXP", "EXPORT", "LOW", "MD5", "aNULL", "eNULL", "NULL", "ADH", "AECDH",
-];
+/// Cipher-list words naming ciphers the target's OpenSSL no longer provides at the
+/// policy's security level (RC4, export and single-DES suites, MD5 MACs, no encryption).
+/// 3DES is not among them: the policy disables it only in its own cipher string, which a
+/// custom Postfix list replaces.
+const REFUSED_CIPHER_WORDS: &[&str] =
+    &["RC4", "DES", "EXP", "EXPORT", "LOW", "MD5", "eNULL", "NULL"];
 
 /// Every written value of a setting: main.cf, then each service's `-o`.
 fn settings<'a>(inst: &'a Instance, names: &[&str]) -> Vec<(Place, &'a str)> {
@@ -891,11 +893,12 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
             .filter(|t| !t.is_empty() && !t.starts_with(['!', '-']))
             .map(|t| t.trim_start_matches('+'))
             .filter(|t| {
-                t.split(['+', '-']).any(|w| {
-                    REFUSED_CIPHER_WORDS
-                        .iter()
-                        .any(|r| w.eq_ignore_ascii_case(r))
-                })
+                !t.contains("CBC3")
+                    && t.split(['+', '-']).any(|w| {
+                        REFUSED_CIPHER_WORDS
+                            .iter()
+                            .any(|r| w.eq_ignore_ascii_case(r))
+                    })
             })
             .collect();
         if refused.is_empty() {
@@ -908,9 +911,10 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
             format!("{} enables ciphers {tgt} refuses", place.parameter),
         );
         f.summary = format!(
-            "{} = {value} asks for {}, which {tgt}'s DEFAULT crypto policy refuses: OpenSSL \
-             drops them, so the list does not mean what it says, and peers that needed them \
-             lose TLS. Postfix recommends leaving the cipher lists at their defaults.",
+            "{} = {value} asks for {}, which {tgt}'s OpenSSL no longer provides at its \
+             DEFAULT crypto policy's security level: they are dropped, so the list does not \
+             mean what it says, and peers that needed them lose TLS. Postfix recommends \
+             leaving the cipher lists at their defaults.",
             place.parameter,
             refused.join(", ")
         );
