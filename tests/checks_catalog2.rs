@@ -787,3 +787,97 @@ fn tls_weak_certificate_negative() {
     // The pcre fixture names no certificate and no TLS settings.
     assert!(run_on("tls-weak-certificate", &fixture("cat2-pcre"), "9.6", "10").is_empty());
 }
+
+// ---------------------------------------------------------------- the real binary
+
+fn bin(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_postfix-preupgrade"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+const IDS: [&str; 6] = [
+    "pcre-x-flag",
+    "tls-weak-certificate",
+    "rpmnew-pending",
+    "tls-fingerprint-digest",
+    "rhel8-default-overrides",
+    "stop-postfix-before-upgrade",
+];
+
+#[test]
+fn cli_explains_and_lists_each_check() {
+    let list = bin(&["checks"]);
+    assert_eq!(list.status.code(), Some(0));
+    let list = String::from_utf8(list.stdout).unwrap();
+    for id in IDS {
+        assert!(list.contains(id), "checks does not list {id}:\n{list}");
+        let out = bin(&["explain", id]);
+        assert_eq!(out.status.code(), Some(0), "explain {id}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(check(id).docs().what), "{id}: {text}");
+        assert!(text.contains("https://"), "{id}: no reference");
+    }
+}
+
+#[test]
+fn cli_check_json_on_fixtures() {
+    let root = fixture("cat2-pcre");
+    let out = bin(&[
+        "check",
+        "--root",
+        root.to_str().unwrap(),
+        "--source",
+        "9.6",
+        "--target",
+        "10",
+        "--only",
+        "pcre-x-flag",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 3);
+    assert_eq!(f[0]["location"]["file"], "/etc/postfix/header_checks.pcre");
+    assert_eq!(f[0]["location"]["line"], 2);
+    assert_eq!(v["summary"]["low"], 3);
+
+    // A certificate that stops mail: high, and --fail-on high turns it into exit 1,
+    // while no inhibitor is raised (exit 0 without it).
+    let root = tls_root("tls-cli");
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "check".to_string(),
+            "--root".into(),
+            root.to_str().unwrap().to_string(),
+            "--source".into(),
+            "9.6".into(),
+            "--target".into(),
+            "10".into(),
+            "--only".into(),
+            "tls-weak-certificate".into(),
+            "--format".into(),
+            "json".into(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let a = args(&[]);
+    let out = bin(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["high"], 3);
+    assert_eq!(v["summary"]["inhibitors"], 0);
+    let a = args(&["--fail-on", "high"]);
+    let out = bin(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(1));
+}
