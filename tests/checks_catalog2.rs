@@ -694,6 +694,9 @@ fn tls_weak_certificate_on_9_to_10() {
     assert!(has("smtpd_tls_ciphers = export becomes medium"));
     assert!(has("tls_low_cipherlist is ignored"));
     assert!(has("tls_high_cipherlist enables ciphers"));
+    assert!(has(
+        "smtpd_tls_dh512_param_file is ignored by Postfix 3.8.5"
+    ));
     // The good RSA pair (submission) and the EC pair raise nothing.
     assert!(!titles
         .iter()
@@ -705,6 +708,11 @@ fn tls_weak_certificate_on_9_to_10() {
                 Severity::Info,
                 "main.cf".into(),
                 "smtpd_tls_dcert_file".into()
+            ),
+            (
+                Severity::Info,
+                "main.cf".into(),
+                "smtpd_tls_dh512_param_file".into()
             ),
             (
                 Severity::Low,

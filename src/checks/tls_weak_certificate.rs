@@ -758,6 +758,9 @@ const GRADE_PARAMS: &[&str] = &[
     "tlsproxy_tls_mandatory_ciphers",
 ];
 
+/// Postfix 3.6 dropped export-grade DH: `*_dh512_param_file` is ignored from then on.
+const DH512_IGNORED_SINCE: PostfixVersion = PostfixVersion::new(3, 6, 0);
+
 /// Postfix 3.8 ignores these cipher lists and maps the grades to `medium`.
 const GRADES_IGNORED_SINCE: PostfixVersion = PostfixVersion::new(3, 8, 0);
 
@@ -887,6 +890,32 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
             out.push(f);
         }
     }
+    if facts.postfix.version < DH512_IGNORED_SINCE && target_v >= DH512_IGNORED_SINCE {
+        let names = [
+            "smtpd_tls_dh512_param_file",
+            "tlsproxy_tls_dh512_param_file",
+        ];
+        for (place, value) in settings(inst, &names) {
+            if value.trim().is_empty() {
+                continue;
+            }
+            let mut f = finding(
+                &place,
+                "dh512-ignored",
+                Severity::Info,
+                format!("{} is ignored by Postfix {target_v}", place.parameter),
+            );
+            f.summary = format!(
+                "{} = {value}: Postfix 3.6 and later no longer support export-grade \
+                 Diffie-Hellman key exchange and silently ignore this parameter ({tgt} ships \
+                 {target_v}). Nothing stops working: the export ciphers it served are gone \
+                 from OpenSSL already.",
+                place.parameter
+            );
+            f.remediation.hint = format!("Remove {} from the configuration.", place.parameter);
+            out.push(f);
+        }
+    }
     for (place, value) in settings(inst, &["tls_medium_cipherlist", "tls_high_cipherlist"]) {
         let refused: Vec<&str> = value
             .split([':', ',', ' ', '\t'])
@@ -970,8 +999,9 @@ impl Check for TlsWeakCertificate {
                    expired certificates, encrypted keys and keys that do not match their \
                    certificate. Also reports *_tls_protocols settings that name versions the \
                    policy refuses or leave none it accepts, export/low cipher grades and \
-                   tls_export/low_cipherlist (ignored from Postfix 3.8), and custom cipher \
-                   lists asking for refused ciphers.",
+                   tls_export/low_cipherlist (ignored from Postfix 3.8), \
+                   *_dh512_param_file (ignored from 3.6), and custom cipher lists asking for \
+                   ciphers the target's OpenSSL no longer provides.",
             why: "Postfix loads the system OpenSSL configuration, so RHEL's DEFAULT crypto \
                   policy applies to it: TLS 1.2 or later, RSA and DH keys of 2048 bits or \
                   more, and from RHEL 9 no SHA-1 signatures. A certificate OpenSSL refuses \
