@@ -438,7 +438,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// The `cat2-tls` root with its certificates generated now by the real openssl:
 /// a 1024-bit RSA certificate (PKCS#1 key), a good 2048-bit one, a leaf signed with SHA-1
 /// by a test CA, an expired one, a chain file whose key belongs to another certificate,
-/// a matching EC pair and 1024-bit DH parameters.
+/// a matching EC pair, a 2048-bit DSA client certificate and 1024-bit DH parameters.
 fn tls_root(name: &str) -> PathBuf {
     let base = scratch(name);
     let root = base.join("root");
@@ -608,15 +608,40 @@ fn tls_root(name: &str) -> PathBuf {
         "-sha256",
     ]);
     o(&["dhparam", "-dsaparam", "-out", "dh1024.pem", "1024"]);
+    // A 2048-bit DSA client certificate: its size is that of p, never flagged.
+    o(&["dsaparam", "-out", "dsaparam.pem", "2048"]);
+    o(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "dsa:dsaparam.pem",
+        "-nodes",
+        "-keyout",
+        "dsa.key",
+        "-out",
+        "dsa.pem",
+        "-subj",
+        "/CN=dsa.example.test",
+        "-days",
+        "3650",
+        "-sha256",
+    ]);
     let certs = root.join("etc/pki/tls/certs");
     let private = root.join("etc/pki/tls/private");
     fs::create_dir_all(&certs).unwrap();
     fs::create_dir_all(&private).unwrap();
     let cp = |f: &str, to: &Path| fs::copy(w.join(f), to.join(f)).unwrap();
-    for f in ["weak.pem", "good.pem", "expired.pem", "ec.pem"] {
+    for f in ["weak.pem", "good.pem", "expired.pem", "ec.pem", "dsa.pem"] {
         cp(f, &certs);
     }
-    for f in ["weak.key", "good.key", "expired.key", "leaf.key", "ec.key"] {
+    for f in [
+        "weak.key",
+        "good.key",
+        "expired.key",
+        "leaf.key",
+        "ec.key",
+        "dsa.key",
+    ] {
         cp(f, &private);
     }
     let cat = |parts: &[&str]| -> Vec<u8> {

@@ -394,7 +394,18 @@ fn cert_public(c: &X509Certificate) -> KeyPublic {
 fn rsa_like_bits(c: &X509Certificate) -> Option<(&'static str, usize)> {
     match c.public_key().parsed() {
         Ok(PublicKey::RSA(k)) => Some(("RSA", bits_of(k.modulus))),
-        Ok(PublicKey::DSA(y)) => Some(("DSA", bits_of(y))),
+        Ok(PublicKey::DSA(y)) => {
+            // The key size is that of the prime p in the parameters (SEQUENCE { p, q, g });
+            // the public value y may be a few bits shorter.
+            let p_bits = c
+                .public_key()
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|a| parse_der(a.data).ok())
+                .and_then(|(_, p)| p.as_slice().ok().map(bits_of));
+            Some(("DSA", p_bits.unwrap_or(strip_zeros(y).len() * 8)))
+        }
         _ => None,
     }
 }
