@@ -5,6 +5,13 @@
 use crate::facts::Facts;
 use crate::finding::{Finding, Severity};
 
+pub mod pcre_x_flag;
+pub mod rhel8_default_overrides;
+pub mod rpmnew_pending;
+pub mod stop_postfix_before_upgrade;
+pub mod tls_fingerprint_digest;
+pub mod tls_weak_certificate;
+
 /// Documentation of a check, shown by `explain` and the man page.
 pub struct CheckDocs {
     /// What the check looks for.
@@ -31,7 +38,14 @@ pub trait Check: Sync {
 }
 
 /// Every check, in report order.
-pub const CHECKS: &[&dyn Check] = &[];
+pub const CHECKS: &[&dyn Check] = &[
+    &pcre_x_flag::PcreXFlag,
+    &tls_weak_certificate::TlsWeakCertificate,
+    &tls_fingerprint_digest::TlsFingerprintDigest,
+    &rpmnew_pending::RpmnewPending,
+    &rhel8_default_overrides::Rhel8DefaultOverrides,
+    &stop_postfix_before_upgrade::StopPostfixBeforeUpgrade,
+];
 
 /// Look a check up by id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
