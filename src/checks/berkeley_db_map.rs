@@ -316,13 +316,8 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         let mut summary = if through_name {
             let uses: Vec<String> = group.iter().map(|r| describe_use(inst, r)).collect();
             format!(
-                "The table type `{type_word}` is written here, in `{def_param}`, and reaches \
-                 {} through `${}`:\n{}\n{consequence}",
-                if group.len() == 1 {
-                    "this table".to_string()
-                } else {
-                    format!("these {} tables", group.len())
-                },
+                "The table type `{type_word}` is written here, in `{def_param}`, and is used \
+                 through `${}` at:\n{}\n{consequence}",
                 via.map(|v| v.expanded.as_str()).unwrap_or(&def_param),
                 uses.join("\n")
             )

@@ -137,14 +137,13 @@ fn finding(facts: &Facts, inst: &Instance, s: &Service) -> Finding {
         .map(|o| o.name.as_str())
         .collect();
     if uses_service_name.is_empty() {
-        changes.push(
-            "- `$service_name` becomes `submissions` for this daemon (none of its -o values \
-             uses it now);"
-                .to_string(),
-        );
+        changes.push(format!(
+            "- `$service_name` becomes `{new_name}` for this daemon (none of its -o \
+                 values uses it now);"
+        ));
     } else {
         changes.push(format!(
-            "- `$service_name` becomes `submissions`, which changes its -o {};",
+            "- `$service_name` becomes `{new_name}`, which changes its -o {};",
             uses_service_name.join(", ")
         ));
     }
@@ -155,8 +154,9 @@ fn finding(facts: &Facts, inst: &Instance, s: &Service) -> Finding {
              match postfix/smtps."
         )),
         Some(v) if v.contains("service_name") => changes.push(format!(
-            "- `syslog_name` ({v}) follows the service name: logs change from postfix/smtps \
-             to postfix/submissions; update log filters and fail2ban jails."
+            "- `syslog_name` ({v}) follows the service name: logs change from postfix/{} \
+             to postfix/{new_name}; update log filters and fail2ban jails.",
+            s.name
         )),
         Some(v) => changes.push(format!("- `syslog_name` ({v}) does not change.")),
         None => changes.push(
