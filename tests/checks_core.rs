@@ -443,6 +443,28 @@ fn berkeley_db_everywhere_it_hides() {
 }
 
 #[test]
+fn verify_cache_when_an_access_table_asks_for_verification() {
+    let fs = run("berkeley-db-map", "core-verify", None);
+    assert_eq!(
+        places(&fs),
+        vec![p(
+            "master.cf",
+            Some(3),
+            Some("address_verify_map"),
+            Some("verify/unix"),
+            High
+        )]
+    );
+    assert!(
+        fs[0].summary.contains(
+            "/etc/postfix/recipient_access (an action in lmdb:/etc/postfix/recipient_access)"
+        ),
+        "{}",
+        fs[0].summary
+    );
+}
+
+#[test]
 fn berkeley_db_silent_where_the_target_has_it_or_nothing_uses_it() {
     // RHEL 9 keeps Berkeley DB
     let facts = facts_for("el9-story", None);

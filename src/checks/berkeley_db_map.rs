@@ -13,8 +13,9 @@
 //!   /etc/aliases`, an unset `alias_maps`/`alias_database`);
 //! - the built-in `btree:` defaults of `postscreen_cache_map` (when a master.cf service
 //!   runs `postscreen`) and `address_verify_map` (when a `verify` service exists AND a
-//!   `reject_unverified_*` restriction asks it: verify(8) is in every stock master.cf but
-//!   only starts when something queries it);
+//!   `reject_unverified_*` restriction asks it, in a restriction list or as the action
+//!   of an access table named in one: verify(8) is in every stock master.cf but only
+//!   starts when something queries it);
 //! - a `.db` file whose text source is gone: it cannot be rebuilt as lmdb.
 //!
 //! Caches (`*_session_cache_database`, `postscreen_cache_map`, `address_verify_map`,
@@ -151,11 +152,12 @@ fn def_at(r: &MapRef) -> DefAt {
 struct Usage {
     postscreen: Vec<usize>,
     verify: Option<usize>,
-    /// `reject_unverified_*` written somewhere (main.cf value or -o value).
-    unverified: Vec<(ConfigFile, usize, String)>,
+    /// Where `reject_unverified_*` is asked for: a main.cf value, an -o value, or an
+    /// action in the text source of an access table of a restriction list.
+    unverified: Vec<String>,
 }
 
-fn usage(inst: &Instance) -> Usage {
+fn usage(facts: &Facts, inst: &Instance, all_refs: &[MapRef]) -> Usage {
     let mut u = Usage {
         postscreen: Vec::new(),
         verify: None,
@@ -166,8 +168,11 @@ fn usage(inst: &Instance) -> Usage {
     };
     for p in inst.main().effective() {
         if is_unverified(&p.value) {
-            u.unverified
-                .push((ConfigFile::Main, p.line, p.name.clone()));
+            u.unverified.push(format!(
+                "{} ({})",
+                common::place(inst, ConfigFile::Main, p.line),
+                p.name
+            ));
         }
     }
     if let Some(m) = inst.master() {
@@ -179,12 +184,32 @@ fn usage(inst: &Instance) -> Usage {
             }
             for o in &s.overrides {
                 if is_unverified(&o.value) {
-                    u.unverified.push((
-                        ConfigFile::Master,
-                        o.line,
-                        format!("{} -o {}", s.id(), o.name),
+                    u.unverified.push(format!(
+                        "{} ({} -o {})",
+                        common::place(inst, ConfigFile::Master, o.line),
+                        s.id(),
+                        o.name
                     ));
                 }
+            }
+        }
+    }
+    // access tables may answer with reject_unverified_* as their action
+    let mut read = HashSet::new();
+    for r in all_refs {
+        if !r.parameter.ends_with("_restrictions") || !common::is_file_name(&r.name) {
+            continue;
+        }
+        if !read.insert(r.name.clone()) {
+            continue;
+        }
+        if let Ok(text) = facts.root.read_to_string(&r.name) {
+            if text
+                .lines()
+                .any(|l| !l.trim_start().starts_with('#') && is_unverified(l))
+            {
+                u.unverified
+                    .push(format!("{} (an action in {})", r.name, r.text));
             }
         }
     }
@@ -258,12 +283,12 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
          opened, lookups fail with a temporary error and the mail that needs them is \
          deferred; postmap and postalias refuse them."
     );
-    let refs: Vec<MapRef> = facts
-        .map_refs(inst)
+    let all_refs = facts.map_refs(inst);
+    let u = usage(facts, inst, &all_refs);
+    let refs: Vec<MapRef> = all_refs
         .into_iter()
         .filter(|r| is_bdb(&r.map_type))
         .collect();
-    let u = usage(inst);
     let master = inst.master();
 
     // Group references by where their type is written.
@@ -520,15 +545,10 @@ fn builtin_caches(
         let why_used = if param == "postscreen_cache_map" {
             format!("{} runs postscreen(8)", s.id())
         } else {
-            let at: Vec<String> = u
-                .unverified
-                .iter()
-                .map(|(file, line, what)| format!("{} ({what})", common::place(inst, *file, *line)))
-                .collect();
             format!(
                 "{} runs verify(8) and address verification is asked for at {}",
                 s.id(),
-                at.join(", ")
+                u.unverified.join(", ")
             )
         };
         f.summary = format!(
