@@ -283,6 +283,72 @@ fn migrated_host_has_no_inhibitor_and_check_exits_0() {
 }
 
 #[test]
+fn findings_in_a_file_the_upgrade_replaces_drop_to_info() {
+    use postfix_preupgrade::facts::{ConfigFileState, FileState};
+    let mut facts = facts_for("el9-story", None);
+    // as if rpm -V found main.cf unmodified: the target's stock main.cf replaces it
+    facts
+        .config_files
+        .retain(|c| c.path != Path::new("/etc/postfix/main.cf"));
+    facts.config_files.push(ConfigFileState {
+        path: "/etc/postfix/main.cf".into(),
+        state: FileState::Unmodified,
+        noreplace: true,
+        note: None,
+    });
+    let fs = run_checks(CHECKS, &facts, &Selection::all());
+    for f in &fs {
+        let in_main = f.location.file.as_deref() == Some("/etc/postfix/main.cf");
+        if in_main {
+            assert_eq!(f.severity, Info, "{f:#?}");
+            assert!(!f.inhibitor);
+            assert!(
+                f.summary.contains("the upgrade replaces it"),
+                "{}",
+                f.summary
+            );
+        } else {
+            assert_ne!(f.severity, Info, "{f:#?}");
+        }
+    }
+    // master.cf findings keep their severity: postscreen cache, -o table, no-source .db
+    assert_eq!(fs.iter().filter(|f| f.inhibitor).count(), 3);
+}
+
+#[test]
+fn every_postmulti_instance_is_checked() {
+    let fs = run_checks(CHECKS, &facts_for("core-multi", None), &Selection::all());
+    let got: Vec<(&str, &str, Option<usize>)> = fs
+        .iter()
+        .map(|f| {
+            (
+                f.id.as_str(),
+                f.location.file.as_deref().unwrap(),
+                f.location.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("berkeley-db-map", "/etc/postfix-out/main.cf", Some(8)),
+            ("unknown-parameter", "/etc/postfix-out/main.cf", Some(9)),
+            (
+                "smtps-service-renamed",
+                "/etc/postfix-out/master.cf",
+                Some(1)
+            ),
+        ]
+    );
+    // commands act on the instance the finding is about
+    let unknown = &fs[1];
+    assert_eq!(
+        unknown.remediation.commands[0][..3],
+        ["postconf", "-c", "/etc/postfix-out"]
+    );
+}
+
+#[test]
 fn example_root_reports_smtps_and_aliases() {
     let fs = run_checks(CHECKS, &facts_for("example", None), &Selection::all());
     let got: Vec<(&str, Option<usize>, Option<&str>)> = fs
