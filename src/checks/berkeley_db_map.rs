@@ -392,6 +392,11 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             );
         }
         f.summary = summary;
+        // the package is named only when the rpm database does not show it installed
+        let install = match facts.postfix.has_package("postfix-lmdb") {
+            Some(true) => "",
+            _ => "Install postfix-lmdb, ",
+        };
         let rewrite = match column {
             Some(_) => format!("change `{type_word}` to `lmdb` here"),
             None => format!("change the type of `{}` to lmdb", first.text),
@@ -399,24 +404,25 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         if tables.iter().all(|t| t.cache) {
             f.fix = FixInfo::safe();
             f.remediation.hint = format!(
-                "Install postfix-lmdb, {rewrite} and reload Postfix: the cache is recreated \
+                "{install}{rewrite} and reload Postfix: the cache is recreated \
                  empty."
             );
         } else if missing.is_empty() {
             f.fix = FixInfo::safe();
             f.remediation.hint = format!(
-                "Install postfix-lmdb, {rewrite}, rebuild the tables as lmdb (the .lmdb files \
+                "{install}{rewrite}, rebuild the tables as lmdb (the .lmdb files \
                  are created next to the text sources), reload Postfix; all before the \
                  upgrade."
             );
         } else {
             f.fix = FixInfo::none();
             f.remediation.hint = format!(
-                "Install postfix-lmdb and {rewrite}, but first recreate the text source of {} \
+                "{install}{rewrite}, but first recreate the text source of {} \
                  (see the finding about it): without it the table cannot be rebuilt as lmdb.",
                 missing.join(", ")
             );
         }
+        f.remediation.hint = capitalise(&f.remediation.hint);
         f.remediation.commands = commands;
         f.links.push(common::link(LMDB_LINK.0, LMDB_LINK.1));
         let defining_text = f.location.text.clone().unwrap_or_default();
@@ -455,6 +461,15 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         out,
     );
     default_type(facts, inst, out);
+}
+
+/// The sentence with its first letter in upper case.
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn sourceless(inst: &Instance, r: &MapRef, t: &Table, consequence: &str) -> Finding {

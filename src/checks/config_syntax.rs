@@ -1,6 +1,6 @@
 //! `config-syntax`: lines Postfix refuses in main.cf or master.cf, at Postfix's own line
 //! numbers. The parser in [`crate::config`] reproduces postconf's and master(8)'s fatal
-//! errors; this check turns each fatal [`Diagnostic`](crate::config::Diagnostic) into a
+//! errors; this check turns each fatal [`Diagnostic`] into a
 //! finding. Warnings (an overridden entry, a stray indented line) are not reported here.
 use super::common;
 use super::{Check, CheckDocs};
