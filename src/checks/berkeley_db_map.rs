@@ -348,11 +348,11 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             )
         } else {
             let shown = match &first.at {
-                Some(a) => a.text.clone(),
-                None => format!("{} (as expanded)", first.text),
+                Some(a) => format!("`{}`", a.text),
+                None => format!("`{}` (as expanded)", first.text),
             };
             format!(
-                "`{shown}` ({}{}) is a Berkeley DB table.\n{consequence}",
+                "{shown} ({}{}) is a Berkeley DB table.\n{consequence}",
                 match &first.service {
                     Some(s) => format!("{s} -o "),
                     None => String::new(),
