@@ -13,7 +13,8 @@ use crate::policy::{self, Selection};
 ///
 /// 1. each finding gets its default key ([`Finding::with_default_key`]) unless the check
 ///    set one;
-/// 2. the policy decides `inhibitor` ([`policy::apply`]);
+/// 2. findings in a file the upgrade replaces drop to info ([`policy::apply_replaced`]),
+///    then the policy decides `inhibitor` ([`policy::apply`]);
 /// 3. findings are sorted by [`report_order`] (inhibitors first, then severity
 ///    descending, then file and line);
 /// 4. of findings sharing a key only the first in that order is kept (the most severe).
@@ -24,6 +25,7 @@ pub fn run_checks(checks: &[&dyn Check], facts: &Facts, sel: &Selection) -> Vec<
         .flat_map(|c| c.run(facts))
         .map(|f| {
             let mut f = f.with_default_key();
+            policy::apply_replaced(&mut f, &|p| facts.replaced_on_upgrade(p));
             policy::apply(&mut f);
             f
         })

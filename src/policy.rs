@@ -45,6 +45,26 @@ pub fn apply(finding: &mut Finding) {
     finding.inhibitor = is_inhibitor(finding);
 }
 
+/// Findings located in a file that the upgrade replaces with the target's stock copy (an
+/// unmodified `%config(noreplace)` file, [`crate::facts::Facts::replaced_on_upgrade`])
+/// drop to `info` and say so: the problem goes away with the file. The engine calls this
+/// for every finding before [`apply`], so no check implements the rule itself.
+pub fn apply_replaced(finding: &mut Finding, replaced: &dyn Fn(&std::path::Path) -> bool) {
+    let Some(file) = finding.location.file.as_deref() else {
+        return;
+    };
+    if !replaced(std::path::Path::new(file)) {
+        return;
+    }
+    finding.severity = Severity::Info;
+    let note = crate::checks::common::replaced_on_upgrade_note(file);
+    if finding.summary.is_empty() {
+        finding.summary = note;
+    } else {
+        finding.summary = format!("{}\n{note}", finding.summary);
+    }
+}
+
 /// Which checks run: the result of `--only` and `--skip`, validated against known ids.
 ///
 /// `--skip` wins over `--only` when an id is in both.
@@ -162,6 +182,30 @@ mod tests {
         let mut g = finding("berkeley-db-map", Severity::High);
         apply(&mut g);
         assert!(g.inhibitor);
+    }
+
+    #[test]
+    fn replaced_files_drop_to_info_and_say_so() {
+        let replaced = |p: &std::path::Path| p == std::path::Path::new("/etc/postfix/main.cf");
+        let mut f = finding("berkeley-db-map", Severity::High);
+        f.location.file = Some("/etc/postfix/main.cf".into());
+        f.summary = "hash: table".into();
+        apply_replaced(&mut f, &replaced);
+        apply(&mut f);
+        assert_eq!(f.severity, Severity::Info);
+        assert!(!f.inhibitor);
+        assert!(f
+            .summary
+            .starts_with("hash: table\n/etc/postfix/main.cf is unmodified"));
+        let mut g = finding("berkeley-db-map", Severity::High);
+        g.location.file = Some("/etc/postfix/master.cf".into());
+        apply_replaced(&mut g, &replaced);
+        apply(&mut g);
+        assert_eq!(g.severity, Severity::High);
+        assert!(g.inhibitor && g.summary.is_empty());
+        let mut h = finding("compatibility-level", Severity::Medium);
+        apply_replaced(&mut h, &replaced);
+        assert_eq!(h.severity, Severity::Medium, "no file: unchanged");
     }
 
     #[test]

@@ -2,6 +2,13 @@
 //!
 //! A check never prints: it turns [`Facts`] into [`Finding`]s. Policy (inhibitors,
 //! `--only`/`--skip`, exit codes) lives in [`crate::policy`], not here.
+pub mod berkeley_db_map;
+pub mod common;
+pub mod compatibility_level;
+pub mod config_syntax;
+pub mod smtps_service_renamed;
+pub mod unknown_parameter;
+
 use crate::facts::Facts;
 use crate::finding::{Finding, Severity};
 
@@ -39,6 +46,11 @@ pub trait Check: Sync {
 
 /// Every check, in report order.
 pub const CHECKS: &[&dyn Check] = &[
+    &config_syntax::ConfigSyntax,
+    &berkeley_db_map::BerkeleyDbMap,
+    &smtps_service_renamed::SmtpsServiceRenamed,
+    &compatibility_level::CompatibilityLevel,
+    &unknown_parameter::UnknownParameter,
     &pcre_x_flag::PcreXFlag,
     &tls_weak_certificate::TlsWeakCertificate,
     &tls_fingerprint_digest::TlsFingerprintDigest,

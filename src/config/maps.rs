@@ -98,8 +98,10 @@ pub struct MapRef {
 
 /// Does parameter `name` take lookup tables? The rule: names ending in `_maps`, `_map`,
 /// `_database`, `_restrictions`, `_checks`, `_domains`, `_networks`, `_list`, `_clients`,
-/// `_exceptions`, `_users`, `_reply_filter`, `_command_filter`, `_cache_name`, plus
-/// `mydestination` and the restriction classes named in `smtpd_restriction_classes`.
+/// `_exceptions`, `_users`, `_reply_filter`, `_command_filter`, `_cache_name`,
+/// `_delivery_status_filter`, `_per_site`, plus `mydestination`, `mynetworks`,
+/// `tlsproxy_client_policy` and the restriction classes named in
+/// `smtpd_restriction_classes`.
 /// Transports, relay hosts, `content_filter` and `*_milters` never match, so
 /// `inet:host:port`, `unix:/path` and `smtp:[host]:25` there are not tables.
 pub fn takes_tables(name: &str, classes: &[String]) -> bool {
@@ -118,8 +120,13 @@ pub fn takes_tables(name: &str, classes: &[String]) -> bool {
         "_reply_filter",
         "_command_filter",
         "_cache_name",
+        "_delivery_status_filter",
+        "_per_site",
     ];
+    // `mynetworks` (and the old `tlsproxy_client_policy`) take tables without the suffix
     name == "mydestination"
+        || name == "mynetworks"
+        || name == "tlsproxy_client_policy"
         || SUFFIXES.iter().any(|s| name.ends_with(s))
         || classes.iter().any(|c| c == name)
 }

@@ -1,0 +1,248 @@
+//! Small helpers every check may want: findings located at a main.cf parameter, a
+//! master.cf service or `-o` override, or a lookup-table reference; the physical lines
+//! as written; the words for a file the upgrade replaces; the `fix` command line.
+//!
+//! They only fill in data. Severity, summary and remediation stay the check's choice.
+use std::path::{Path, PathBuf};
+
+use crate::config::{ConfigFile, MapRef, Override, Param, Service};
+use crate::facts::{Facts, Instance};
+use crate::finding::{Finding, Link, Related, Severity};
+
+/// Physical lines `line..=end_line` (1-based) of `data` as written, joined with `\n`,
+/// without line terminators. Empty when the range is outside the file.
+pub fn written_lines(data: &[u8], line: usize, end_line: usize) -> String {
+    let text = String::from_utf8_lossy(data);
+    text.split('\n')
+        .enumerate()
+        .filter(|(i, _)| *i + 1 >= line && *i < end_line.max(line))
+        .map(|(_, l)| l.strip_suffix('\r').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// System path of an instance's main.cf or master.cf.
+pub fn config_path(inst: &Instance, file: ConfigFile) -> PathBuf {
+    match file {
+        ConfigFile::Main => inst
+            .main_cf
+            .as_ref()
+            .map(|l| l.path.clone())
+            .unwrap_or_else(|| inst.main_cf_path()),
+        ConfigFile::Master => inst
+            .master_cf
+            .as_ref()
+            .map(|l| l.path.clone())
+            .unwrap_or_else(|| inst.master_cf_path()),
+    }
+}
+
+/// The bytes of an instance's main.cf or master.cf (empty when missing).
+pub fn config_bytes(inst: &Instance, file: ConfigFile) -> &[u8] {
+    match file {
+        ConfigFile::Main => inst.main().as_bytes(),
+        ConfigFile::Master => inst.master().map(|m| m.as_bytes()).unwrap_or(&[]),
+    }
+}
+
+/// `file:line` for a place in an instance's config, as a person reads it.
+pub fn place(inst: &Instance, file: ConfigFile, line: usize) -> String {
+    format!("{}:{line}", config_path(inst, file).display())
+}
+
+/// A finding located in an instance's main.cf or master.cf at physical lines
+/// `line..=end_line`, `text` being those lines as written. The file is also a related
+/// resource.
+pub fn finding_at_lines(
+    id: &str,
+    severity: Severity,
+    title: impl Into<String>,
+    inst: &Instance,
+    file: ConfigFile,
+    line: usize,
+    end_line: usize,
+) -> Finding {
+    let mut f = Finding::new(id, severity, title);
+    let path = config_path(inst, file).display().to_string();
+    f.location.file = Some(path.clone());
+    f.location.line = Some(line);
+    f.location.end_line = Some(end_line.max(line));
+    f.location.text = Some(written_lines(config_bytes(inst, file), line, end_line));
+    f.related.push(Related::file(path));
+    f
+}
+
+/// A finding located at a main.cf parameter definition (all its physical lines).
+pub fn at_param(
+    id: &str,
+    severity: Severity,
+    title: impl Into<String>,
+    inst: &Instance,
+    p: &Param,
+) -> Finding {
+    let mut f = finding_at_lines(
+        id,
+        severity,
+        title,
+        inst,
+        ConfigFile::Main,
+        p.line,
+        p.end_line,
+    );
+    f.location.parameter = Some(p.name.clone());
+    f
+}
+
+/// A finding located at a master.cf entry (all its physical lines), `service` set.
+pub fn at_service(
+    id: &str,
+    severity: Severity,
+    title: impl Into<String>,
+    inst: &Instance,
+    s: &Service,
+) -> Finding {
+    let mut f = finding_at_lines(
+        id,
+        severity,
+        title,
+        inst,
+        ConfigFile::Master,
+        s.line,
+        s.end_line,
+    );
+    f.location.service = Some(s.id());
+    f
+}
+
+/// A finding located at one `-o` override of a master.cf entry: the physical line that
+/// holds its value, `service` and `parameter` set.
+pub fn at_override(
+    id: &str,
+    severity: Severity,
+    title: impl Into<String>,
+    inst: &Instance,
+    s: &Service,
+    o: &Override,
+) -> Finding {
+    let mut f = finding_at_lines(
+        id,
+        severity,
+        title,
+        inst,
+        ConfigFile::Master,
+        o.line,
+        o.line,
+    );
+    f.location.service = Some(s.id());
+    f.location.parameter = Some(o.name.clone());
+    f
+}
+
+/// A finding located where a table reference is used: its file and physical line, the
+/// parameter (or `-o` name) and service.
+pub fn at_map_ref(
+    id: &str,
+    severity: Severity,
+    title: impl Into<String>,
+    inst: &Instance,
+    r: &MapRef,
+) -> Finding {
+    let mut f = finding_at_lines(id, severity, title, inst, r.file, r.line, r.line);
+    f.location.parameter = Some(r.parameter.clone());
+    f.location.service = r.service.clone();
+    f
+}
+
+/// The sentence findings on a file carry when the upgrade replaces that file with the
+/// target's stock copy (an unmodified `%config(noreplace)` file): the problem goes away
+/// with the file, so it is information, not a task.
+pub fn replaced_on_upgrade_note(path: &str) -> String {
+    format!(
+        "{path} is unmodified from its package, so the upgrade replaces it with the target \
+         release's stock file: this goes away with it (reported as info)."
+    )
+}
+
+/// `postfix-preupgrade fix --only ID` as an argv list.
+pub fn fix_command(id: &str) -> Vec<String> {
+    argv(&["postfix-preupgrade", "fix", "--only", id])
+}
+
+/// `postconf -c DIR` followed by `rest`, for commands that act on one instance.
+pub fn postconf_command(inst: &Instance, rest: &[&str]) -> Vec<String> {
+    let mut v = argv(&["postconf", "-c"]);
+    v.push(inst.config_directory.display().to_string());
+    v.extend(rest.iter().map(|s| s.to_string()));
+    v
+}
+
+/// An argv list from string slices.
+pub fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
+/// A documentation link.
+pub fn link(url: &str, title: &str) -> Link {
+    Link {
+        url: url.to_string(),
+        title: title.to_string(),
+    }
+}
+
+/// Whether a system path is absolute (a table name that names a file).
+pub fn is_file_name(name: &str) -> bool {
+    Path::new(name).is_absolute()
+}
+
+/// Whether `/etc/services` under the root names a TCP service `name` (as its name or an
+/// alias), as getservbyname(3) would find it. `None` when the file cannot be read.
+pub fn etc_services_names(facts: &Facts, name: &str) -> Option<bool> {
+    let text = facts.root.read_to_string("/etc/services").ok()?;
+    Some(services_text_names(&text, name))
+}
+
+/// [`etc_services_names`] over the text of a services(5) file.
+pub fn services_text_names(text: &str, name: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.split('#').next().unwrap_or("");
+        let mut words = line.split_ascii_whitespace();
+        let (Some(first), Some(port)) = (words.next(), words.next()) else {
+            return false;
+        };
+        port.ends_with("/tcp") && (first == name || words.any(|a| a == name))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_lines_as_in_the_file() {
+        let d = b"a = 1\r\nb = 2\n  3\nc = 4";
+        assert_eq!(written_lines(d, 1, 1), "a = 1");
+        assert_eq!(written_lines(d, 2, 3), "b = 2\n  3");
+        assert_eq!(written_lines(d, 4, 2), "c = 4");
+        assert_eq!(written_lines(d, 9, 9), "");
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(
+            fix_command("berkeley-db-map"),
+            ["postfix-preupgrade", "fix", "--only", "berkeley-db-map"]
+        );
+        assert!(replaced_on_upgrade_note("/etc/postfix/main.cf").contains("replaces it"));
+    }
+
+    #[test]
+    fn services_names_and_aliases() {
+        let t = "# c\nurd  465/tcp  smtps # old\nsubmission 587/tcp msa\nfoo 1/udp smtps2\n";
+        assert!(services_text_names(t, "smtps"));
+        assert!(services_text_names(t, "urd"));
+        assert!(services_text_names(t, "msa"));
+        assert!(!services_text_names(t, "submissions"));
+        assert!(!services_text_names(t, "smtps2"), "udp only");
+        assert!(!services_text_names(t, "old"), "comment");
+    }
+}

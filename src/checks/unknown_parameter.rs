@@ -1,0 +1,335 @@
+//! `unknown-parameter`: main.cf parameters and master.cf `-o` names that the TARGET
+//! Postfix does not know, as `postconf` would warn "unused parameter" about them there.
+//!
+//! Postfix accepts more than its fixed names (postconf's "user-defined" parameters), and
+//! so does this check:
+//! - names used through `$name` anywhere (main.cf values, `-o` values), at any depth;
+//! - `smtpd_restriction_classes` members;
+//! - service-defined names `<service>_<suffix>`: for master.cf services running a
+//!   delivery agent (`smtp`, `lmtp`, `local`, `virtual`, `pipe`, `error`) the
+//!   per-transport suffixes, for `pipe` and `spawn` services `_time_limit` (postconf
+//!   3.7.11 agrees, see the tests);
+//! - parameters of map types configured in main.cf (`ldap:name` → `name_*`, also
+//!   mysql, pgsql, sqlite, memcache, mongodb).
+//!
+//! Severity: `low` for a name the upgrade makes unknown (a RHEL-only or removed
+//! parameter: its effect silently stops) and for a likely typo (the closest known name
+//! is suggested: the setting never took effect); `info` for other names the source
+//! Postfix did not know either (nothing changes with the upgrade).
+use std::collections::HashSet;
+
+use super::common;
+use super::{Check, CheckDocs};
+use crate::config::Expander;
+use crate::facts::{params, Facts, Instance};
+use crate::finding::{Finding, FixInfo, Severity};
+
+pub struct UnknownParameter;
+
+const ID: &str = "unknown-parameter";
+
+/// Commands whose services get the per-transport parameters (postconf's service-defined
+/// names).
+const DELIVERY_AGENTS: &[&str] = &["smtp", "lmtp", "local", "virtual", "pipe", "error"];
+
+/// Per-transport suffixes of delivery-agent services (postconf(5) `transport_*`).
+pub const TRANSPORT_SUFFIXES: &[&str] = &[
+    "delivery_slot_cost",
+    "delivery_slot_discount",
+    "delivery_slot_loan",
+    "destination_concurrency_failed_cohort_limit",
+    "destination_concurrency_limit",
+    "destination_concurrency_negative_feedback",
+    "destination_concurrency_positive_feedback",
+    "destination_rate_delay",
+    "destination_recipient_limit",
+    "extra_recipient_limit",
+    "initial_destination_concurrency",
+    "minimum_delivery_slots",
+    "recipient_limit",
+    "recipient_refill_delay",
+    "recipient_refill_limit",
+    "transport_rate_delay",
+];
+
+/// Map types whose table name, when not a file, prefixes main.cf parameters.
+const DBMS_TYPES: &[&str] = &["ldap", "mysql", "pgsql", "sqlite", "memcache", "mongodb"];
+
+impl Check for UnknownParameter {
+    fn id(&self) -> &'static str {
+        ID
+    }
+    fn title(&self) -> &'static str {
+        "Parameter unknown to the target Postfix"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Low
+    }
+    fn fixable(&self) -> bool {
+        true
+    }
+    fn docs(&self) -> CheckDocs {
+        CheckDocs {
+            what: "main.cf parameters and master.cf `-o` names that the target release's \
+                   Postfix does not know: RHEL-only parameters the target lacks (RHEL 8's \
+                   `rhel_ipv6_normalize`), parameters removed upstream, and typos (the closest \
+                   known name is suggested). Names Postfix accepts besides its own are not \
+                   reported: names used through `$name`, `smtpd_restriction_classes` members, \
+                   `<service>_<suffix>` names of master.cf delivery services, and parameters \
+                   of map types configured in main.cf (`ldap:name` → `name_*`).",
+            why: "Postfix ignores an unknown parameter with an \"unused parameter\" warning: \
+                  a setting that worked on the source silently stops applying on the \
+                  target, and a misspelt one never applied at all.",
+            fix: "Review: `postfix-preupgrade fix --unsafe --only unknown-parameter` comments \
+                  out parameters the target does not know; for a typo, rename it to the \
+                  suggested name by hand (that changes behaviour, so look first).",
+            references: &[
+                (
+                    "https://www.postfix.org/postconf.5.html",
+                    "postconf(5): every parameter",
+                ),
+                (
+                    "https://www.postfix.org/postconf.1.html",
+                    "postconf(1): unused parameter warnings",
+                ),
+            ],
+        }
+    }
+    fn run(&self, facts: &Facts) -> Vec<Finding> {
+        facts
+            .instances
+            .iter()
+            .flat_map(|inst| check_instance(facts, inst))
+            .collect()
+    }
+}
+
+/// Names an instance's configuration uses besides the fixed ones (see the module docs).
+pub fn accepted_names(facts: &Facts, inst: &Instance) -> (HashSet<String>, Vec<String>) {
+    let main = inst.main();
+    let defaults = facts.defaults_for(inst);
+    let ex = Expander::new(main, &defaults);
+    let mut used: HashSet<String> = HashSet::new();
+    for p in main.effective() {
+        used.extend(ex.expand(&p.value).used);
+    }
+    let classes = ex.param("smtpd_restriction_classes").value;
+    used.extend(
+        classes
+            .split(|c: char| c == ',' || c.is_ascii_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+    );
+    if let Some(m) = inst.master() {
+        for s in m.services() {
+            let sx = Expander::new(main, &defaults).with_service(s);
+            for o in &s.overrides {
+                used.extend(sx.expand(&o.value).used);
+            }
+            if DELIVERY_AGENTS.contains(&s.command.as_str()) {
+                used.extend(
+                    TRANSPORT_SUFFIXES
+                        .iter()
+                        .map(|suf| format!("{}_{suf}", s.name)),
+                );
+            }
+            if s.command == "pipe" || s.command == "spawn" {
+                used.insert(format!("{}_time_limit", s.name));
+            }
+        }
+    }
+    let prefixes = facts
+        .map_refs(inst)
+        .into_iter()
+        .filter(|r| DBMS_TYPES.contains(&r.map_type.as_str()) && !r.name.contains('/'))
+        .map(|r| format!("{}_", r.name))
+        .collect();
+    (used, prefixes)
+}
+
+/// Optimal-string-alignment distance (edits and adjacent transpositions), capped.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The known name closest to `name` when it is close enough to be a typo.
+pub fn suggest(name: &str, known: &[&'static str]) -> Option<&'static str> {
+    let limit = if name.len() >= 10 { 2 } else { 1 };
+    known
+        .iter()
+        .filter(|k| k.len().abs_diff(name.len()) <= limit)
+        .map(|k| (distance(name, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
+    let target = facts.target_profile();
+    let tv = target.postfix_version;
+    let source = facts.upgrade_path.source_profile();
+    let knows_source = |n: &str| params::known(&facts.postfix.version, n) || source.knows_param(n);
+    let (used, prefixes) = accepted_names(facts, inst);
+    let accepted = |n: &str| {
+        target.knows_param(n) || used.contains(n) || prefixes.iter().any(|p| n.starts_with(p))
+    };
+    let mut known: Vec<&'static str> = params::names(&tv);
+    known.extend(target.rhel_only_params.iter().copied());
+    let dropped = facts.upgrade_path.dropped_rhel_params();
+    let mut out = Vec::new();
+
+    let classify = |name: &str| -> (Severity, String, Option<&'static str>) {
+        if dropped.contains(&name) {
+            let owner = facts
+                .upgrade_path
+                .profiles()
+                .find(|p| p.is_rhel_only_param(name))
+                .map(|p| p.id)
+                .unwrap_or("an earlier release");
+            return (
+                Severity::Low,
+                format!(
+                    "`{name}` exists only in the {owner} build of Postfix (a distribution \
+                     patch). Postfix {tv} on the target ignores it with an \"unused \
+                     parameter\" warning, so what it does today stops."
+                ),
+                None,
+            );
+        }
+        if knows_source(name) {
+            return (
+                Severity::Low,
+                format!(
+                    "Postfix {} knows `{name}`, Postfix {tv} on the target does not: it is \
+                     ignored there with an \"unused parameter\" warning, so what it does \
+                     today stops.",
+                    facts.postfix.version
+                ),
+                None,
+            );
+        }
+        match suggest(name, &known) {
+            Some(s) => (
+                Severity::Low,
+                format!(
+                    "Neither Postfix {} nor {tv} knows `{name}`; it looks like a misspelling \
+                     of `{s}`, so this setting has never taken effect.",
+                    facts.postfix.version
+                ),
+                Some(s),
+            ),
+            None => (
+                Severity::Info,
+                format!(
+                    "Neither Postfix {} nor {tv} knows `{name}`, and nothing uses it as \
+                     `${name}`: Postfix ignores it with an \"unused parameter\" warning, \
+                     before and after the upgrade.",
+                    facts.postfix.version
+                ),
+                None,
+            ),
+        }
+    };
+
+    for p in inst.main().effective() {
+        if accepted(&p.name) {
+            continue;
+        }
+        let (sev, why, sugg) = classify(&p.name);
+        let mut f = common::at_param(ID, sev, title(&tv), inst, p);
+        f.summary = why;
+        match sugg {
+            Some(s) => {
+                f.remediation.hint = format!(
+                    "If `{s}` was meant, rename the parameter (this changes behaviour: \
+                     review); otherwise remove the line."
+                );
+                f.remediation.commands = vec![common::postconf_command(
+                    inst,
+                    &[&format!("{s}={}", p.value)],
+                )];
+                f.remediation
+                    .commands
+                    .push(common::postconf_command(inst, &["-X", &p.name]));
+            }
+            None => {
+                f.remediation.hint =
+                    "Remove the line (or comment it out): the target ignores it.".into();
+                f.remediation.commands = vec![common::postconf_command(inst, &["-#", &p.name])];
+            }
+        }
+        f.fix = FixInfo::review();
+        out.push(f);
+    }
+    if let Some(m) = inst.master() {
+        for s in m.services() {
+            for o in &s.overrides {
+                if accepted(&o.name) {
+                    continue;
+                }
+                let (sev, why, sugg) = classify(&o.name);
+                let mut f = common::at_override(ID, sev, title(&tv), inst, s, o);
+                f.summary = why;
+                f.remediation.hint = match sugg {
+                    Some(sg) => format!(
+                        "If `{sg}` was meant, rename this -o (review); otherwise remove it."
+                    ),
+                    None => "Remove this -o option: the target ignores it.".into(),
+                };
+                f.remediation.commands = vec![common::postconf_command(
+                    inst,
+                    &["-PX", &format!("{}/{}", s.id(), o.name)],
+                )];
+                f.fix = FixInfo::review();
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+fn title(tv: &crate::facts::PostfixVersion) -> String {
+    format!("Parameter unknown to Postfix {tv}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typo_distance() {
+        assert_eq!(
+            distance("smtpd_tls_securty_level", "smtpd_tls_security_level"),
+            1
+        );
+        assert_eq!(distance("ab", "ba"), 1);
+        assert_eq!(distance("", "abc"), 3);
+        let known = ["smtpd_tls_security_level", "mydomain", "myhostname"];
+        assert_eq!(
+            suggest("smtpd_tls_securty_level", &known),
+            Some("smtpd_tls_security_level")
+        );
+        assert_eq!(suggest("mydomian", &known), Some("mydomain"));
+        assert_eq!(suggest("site_db", &known), None);
+    }
+}
