@@ -634,7 +634,11 @@ fn default_type(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                 .to_string(),
         );
     }
-    let source_default = if facts.upgrade_path.source_profile().berkeley_db {
+    // A host already running the target's Postfix has the target's build default (the
+    // source profile's hash default no longer describes it).
+    let installed_is_target = facts.postfix.version >= facts.upgrade_path.target_postfix_version();
+    let source_default = if facts.upgrade_path.source_profile().berkeley_db && !installed_is_target
+    {
         "hash"
     } else {
         "lmdb"
