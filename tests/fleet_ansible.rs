@@ -86,9 +86,11 @@ fn playbook_fails_inhibited_hosts_only_when_asked() {
     let summary = std::fs::read_to_string(dir.path().join("reports/summary.tsv")).unwrap();
     let story = summary.lines().find(|l| l.starts_with("story\t")).unwrap();
     let inhibitors: u32 = story.split('\t').nth(1).unwrap().parse().unwrap();
-    // The migrated host never fails; the story host fails exactly when it has inhibitors.
+    // The story host (hash: tables heading to RHEL 10) is inhibited and fails; the migrated
+    // host passes.
+    assert!(inhibitors > 0, "{summary}");
     assert!(log.contains("migrated"), "{log}");
     assert!(!log.contains("fatal: [migrated]"), "{log}");
-    assert_eq!(log.contains("fatal: [story]"), inhibitors > 0, "{log}");
-    assert_eq!(out.status.success(), inhibitors == 0, "{log}");
+    assert!(log.contains("fatal: [story]"), "{log}");
+    assert!(!out.status.success(), "{log}");
 }

@@ -270,7 +270,6 @@ fn dnf_resolved_hook_runs_the_binary_when_postfix_changes_series() {
 }
 
 #[test]
-#[ignore = "needs check: enabled at integration"]
 fn dnf_resolved_hook_counts_the_inhibitors_of_the_installroot() {
     let dir = scratch("pkg-dnf-hook-inhibitor");
     let old = postfix_rpm(&dir, "3.5.9", ".el9");

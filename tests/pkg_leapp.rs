@@ -60,7 +60,6 @@ fn leapp_actor_library_tests_pass() {
 }
 
 #[test]
-#[ignore = "needs check: enabled at integration"]
 fn leapp_actor_library_on_real_binary_output() {
     pytest("needs_check");
 }
