@@ -2,6 +2,14 @@
 //!
 //! A check never prints: it turns [`Facts`] into [`Finding`]s. Policy (inhibitors,
 //! `--only`/`--skip`, exit codes) lives in [`crate::policy`], not here.
+pub(crate) mod catalog_data;
+pub mod deprecated_parameter;
+pub mod map_plugin_package;
+pub mod master_internal_services;
+pub mod nis_map;
+pub mod removed_restriction;
+pub mod service_name_unresolvable;
+
 use crate::facts::Facts;
 use crate::finding::{Finding, Severity};
 
@@ -31,7 +39,14 @@ pub trait Check: Sync {
 }
 
 /// Every check, in report order.
-pub const CHECKS: &[&dyn Check] = &[];
+pub const CHECKS: &[&dyn Check] = &[
+    &nis_map::NisMap,
+    &map_plugin_package::MapPluginPackage,
+    &service_name_unresolvable::ServiceNameUnresolvable,
+    &removed_restriction::RemovedRestrictionCheck,
+    &deprecated_parameter::DeprecatedParameter,
+    &master_internal_services::MasterInternalServices,
+];
 
 /// Look a check up by id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
