@@ -144,15 +144,30 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
             ],
         );
         f.remediation.hint = format!("Add this line to master.cf: {}", svc.entry);
-        f.remediation.commands = vec![vec![
-            "postconf".into(),
-            "-c".into(),
-            inst.config_directory.display().to_string(),
-            "-M".into(),
-            format!("{}/{}={}", svc.name, svc.kind, svc.entry),
-        ]];
+        f.remediation.commands = commands(
+            facts,
+            vec![vec![
+                "postconf".into(),
+                "-c".into(),
+                inst.config_directory.display().to_string(),
+                "-M".into(),
+                format!("{}/{}={}", svc.name, svc.kind, svc.entry),
+            ]],
+        );
         f.fix = FixInfo::safe();
         out.push(f);
+    }
+}
+
+/// `postconf -M` / `-F` (master.cf editing) exist from Postfix 2.11.
+const POSTCONF_MASTER_EDIT: PostfixVersion = PostfixVersion::new(2, 11, 0);
+
+/// The remediation commands, only where the installed postconf can edit master.cf.
+fn commands(facts: &Facts, cmds: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    if facts.postfix.version >= POSTCONF_MASTER_EDIT {
+        cmds
+    } else {
+        Vec::new()
     }
 }
 
@@ -195,13 +210,16 @@ fn tlsproxy_limit(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut V
         f.location.text = Some(s.maxproc.clone());
         f.key = Finding::key_from(ID, &[&catalog_data::master_path(inst), "tlsproxy", &s.id()]);
         f.remediation.hint = "Set the process limit (7th field) of tlsproxy to 0.".into();
-        f.remediation.commands = vec![vec![
-            "postconf".into(),
-            "-c".into(),
-            inst.config_directory.display().to_string(),
-            "-F".into(),
-            format!("{}/process_limit=0", s.id()),
-        ]];
+        f.remediation.commands = commands(
+            facts,
+            vec![vec![
+                "postconf".into(),
+                "-c".into(),
+                inst.config_directory.display().to_string(),
+                "-F".into(),
+                format!("{}/process_limit=0", s.id()),
+            ]],
+        );
         f.fix = FixInfo::safe();
         out.push(f);
     }
@@ -302,7 +320,7 @@ fn chroot_dash(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec<
             ""
         }
     );
-    f.remediation.commands = dashed
+    let cmds = dashed
         .iter()
         .map(|s| {
             vec![
@@ -314,6 +332,7 @@ fn chroot_dash(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec<
             ]
         })
         .collect();
+    f.remediation.commands = commands(facts, cmds);
     f.fix = FixInfo::safe();
     out.push(f);
 }
