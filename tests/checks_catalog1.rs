@@ -458,7 +458,14 @@ fn use_tls_is_deleted_when_a_security_level_is_set() {
             ("etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"9.6\"\n"),
             (
                 "etc/postfix/main.cf",
-                "smtpd_tls_security_level = encrypt\nsmtpd_use_tls = yes\nfallback_relay =\n",
+                "smtpd_tls_security_level = encrypt\nsmtpd_use_tls = yes\nfallback_relay =\n\
+                 smtp_tls_security_level = may\n",
+            ),
+            (
+                "etc/postfix/master.cf",
+                "submission inet n - n - - smtpd\n  -o smtpd_tls_security_level=may\n  \
+                 -o smtpd_enforce_tls=yes\nrelay unix - - n - - smtp\n  -o fallback_relay=\n\
+                 relay2 unix - - n - - smtp\n  -o smtp_enforce_tls=yes\n",
             ),
         ],
     );
@@ -472,6 +479,28 @@ fn use_tls_is_deleted_when_a_security_level_is_set() {
     assert_eq!(tls.fix.applicability, Some(Applicability::Safe));
     let fb = by_text(&got, "fallback_relay = ");
     assert!(fb.summary.contains("built-in default"), "{}", fb.summary);
+    // the -o variants are judged against what the service inherits from main.cf
+    let o = got
+        .iter()
+        .find(|f| f.location.service.as_deref() == Some("relay/unix"))
+        .unwrap();
+    assert!(o.summary.contains("what main.cf gives"), "{}", o.summary);
+    // an override that a stronger-sounding obsolete switch cannot reach: said plainly
+    let weak = got
+        .iter()
+        .find(|f| f.location.service.as_deref() == Some("submission/inet"))
+        .unwrap();
+    assert!(weak.summary.contains("has no effect"), "{}", weak.summary);
+    assert!(weak.summary.contains("smtpd_tls_security_level = encrypt"));
+    let relay2 = got
+        .iter()
+        .find(|f| f.location.service.as_deref() == Some("relay2/unix"))
+        .unwrap();
+    assert!(
+        relay2.summary.contains("has no effect"),
+        "{}",
+        relay2.summary
+    );
 }
 
 // ---------------------------------------------------------------- service-name-unresolvable

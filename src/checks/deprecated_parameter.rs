@@ -164,11 +164,21 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
     let (severity, status) = severity(target, d);
     let setting = format!("{} = {}", d.name, at.value);
     // (advice, fix)
-    let default = params::default(&target, d.name);
+    // What the setting falls back to when deleted: main.cf's value for a -o override,
+    // the built-in default for main.cf.
+    let inherited = match svc {
+        Some(_) => Some(catalog_data::effective(facts, inst, None, d.name)),
+        None => params::default(&target, d.name).map(str::to_string),
+    };
     let (advice, fix) = match d.replace {
-        _ if default == Some(at.value.trim()) => (
+        _ if inherited.as_deref().map(str::trim) == Some(at.value.trim()) => (
             format!(
-                "delete it: its value is the built-in default ({}), so nothing changes",
+                "delete it: its value is what {} gives anyway ({}), so nothing changes",
+                if svc.is_some() {
+                    "main.cf"
+                } else {
+                    "the built-in default"
+                },
                 if at.value.trim().is_empty() {
                     "empty"
                 } else {
@@ -179,7 +189,24 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
         ),
         Replace::TlsLevel(level) => {
             let cur = eff(level);
-            if !cur.trim().is_empty() {
+            let implied = match (d.name.ends_with("_enforce_tls"), yes(&at.value)) {
+                (true, true) => "encrypt",
+                (false, true) => "may",
+                (false, false) => "none",
+                (true, false) => "",
+            };
+            // only a weaker level than the obsolete setting asks for is worth a warning
+            if implied == "encrypt" && matches!(cur.trim(), "none" | "may") {
+                (
+                    format!(
+                        "{level} = {} wins over it, so this setting has no effect and TLS is \
+                         not \"{implied}\" as it suggests: delete it to keep today's behaviour, \
+                         or set {level} = {implied} if that was the intent (a behaviour change)",
+                        cur.trim()
+                    ),
+                    FixInfo::safe(),
+                )
+            } else if !cur.trim().is_empty() {
                 (
                     format!(
                         "{level} is set ({}), which overrides {}: delete {}; nothing changes",
