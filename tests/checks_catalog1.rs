@@ -643,6 +643,27 @@ fn internal_services_secondary_instance_tlsproxy_and_chroot() {
             ),
         ]
     );
+    // with a multi-instance wrapper, upgrade-configuration runs for the secondary too
+    let base = scratch("wrapper").join("root");
+    copy_tree(&fixture("cat1-el8-mixed"), &base);
+    let main = fs::read_to_string(base.join("etc/postfix/main.cf")).unwrap();
+    fs::write(
+        base.join("etc/postfix/main.cf"),
+        format!("{main}multi_instance_wrapper = ${{command_directory}}/postmulti -p --\n"),
+    )
+    .unwrap();
+    let got = run(&collect(&base, None, "9"), "master-internal-services");
+    let out = got
+        .iter()
+        .find(|f| f.location.file.as_deref() == Some("/etc/postfix-out/master.cf"))
+        .unwrap();
+    assert_eq!(out.severity, Severity::Info);
+    assert!(
+        out.summary.contains("multi_instance_wrapper"),
+        "{}",
+        out.summary
+    );
+
     // 7→8: tlsproxy's limit is a new requirement; "-" chroot stays y under level 0
     let got = run(
         &collect(&fixture("cat1-el7-chroot"), None, "8"),

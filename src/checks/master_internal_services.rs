@@ -40,8 +40,9 @@ impl Check for MasterInternalServices {
             why: "A missing internal service disables the feature that needs it (postlogd: \
                   logging to maillog_file). The RPM's %post runs `postfix set-permissions \
                   upgrade-configuration`, which appends the missing entries to \
-                  /etc/postfix/master.cf: those findings are info. It does not repair \
-                  secondary postmulti instances, tlsproxy's process limit or chroot fields. A \
+                  /etc/postfix/master.cf (and, through multi_instance_wrapper, to every \
+                  postmulti instance): those findings are info. It does not repair secondary \
+                  instances without a wrapper, tlsproxy's process limit or chroot fields. A \
                   \"-\" chroot field silently turns from y to n when compatibility_level \
                   reaches 1, and Postfix logs a backwards-compatibility warning for it while \
                   the level is below 1.",
@@ -88,11 +89,18 @@ fn base(inst: &Instance, severity: Severity, title: String) -> Finding {
 
 fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec<Finding>) {
     let target = facts.upgrade_path.target_postfix_version();
+    // In multi-instance mode postfix(1) runs upgrade-configuration for every instance
+    // through the multi_instance_wrapper (postfix-wrapper(5)).
+    let wrapped = facts
+        .primary()
+        .main()
+        .value("multi_instance_wrapper")
+        .is_some_and(|w| !w.trim().is_empty());
     for svc in INTERNAL_SERVICES.iter().filter(|s| target >= s.since) {
         if master.services().iter().any(|s| s.name == svc.name) {
             continue;
         }
-        let repaired = inst.primary && svc.upgrade_configuration_adds;
+        let repaired = svc.upgrade_configuration_adds && (inst.primary || wrapped);
         let logs_to_file = svc.name == "postlog"
             && !catalog_data::effective(facts, inst, None, "maillog_file")
                 .trim()
@@ -110,13 +118,21 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
             format!("master.cf has no {}/{} entry", svc.name, svc.kind),
         );
         let who = if repaired {
-            "The RPM's %post runs `postfix upgrade-configuration`, which appends the stock \
-             entry to this file: nothing to do by hand."
-                .to_string()
+            format!(
+                "The RPM's %post runs `postfix upgrade-configuration`, which appends the stock \
+                 entry to this file{}: nothing to do by hand.",
+                if inst.primary {
+                    ""
+                } else {
+                    " (multi_instance_wrapper runs it for every instance)"
+                }
+            )
         } else if svc.upgrade_configuration_adds {
             format!(
-                "The RPM's %post repairs only /etc/postfix; for this instance run `postfix -c {} \
-                 upgrade-configuration` after the upgrade, or add the entry now.",
+                "The RPM's %post runs `postfix upgrade-configuration` for /etc/postfix only: \
+                 without multi_instance_wrapper in the primary main.cf, secondary instances are \
+                 not repaired. Run `postfix -c {} upgrade-configuration` after the upgrade, or \
+                 add the entry now.",
                 inst.config_directory.display()
             )
         } else {
