@@ -367,6 +367,28 @@ fn removed_restrictions_everywhere_low_while_the_target_only_warns() {
         "removed-restriction"
     )
     .is_empty());
+    // a list that pulls the restriction in through $name
+    let root = root_with(
+        "restriction-via-name",
+        &[
+            ("etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"9.6\"\n"),
+            (
+                "etc/postfix/main.cf",
+                "old_helo = permit_naked_ip_address\nsmtpd_helo_restrictions = $old_helo, \
+                 permit\n",
+            ),
+        ],
+    );
+    let got = run(&collect(&root, None, "10"), "removed-restriction");
+    assert_eq!(
+        sev_text(&got),
+        vec![(Severity::Low, "permit_naked_ip_address".into())]
+    );
+    assert_eq!(
+        got[0].location.parameter.as_deref(),
+        Some("smtpd_helo_restrictions")
+    );
+    assert_eq!(got[0].location.line, Some(2));
 }
 
 // ---------------------------------------------------------------- deprecated-parameter

@@ -4,7 +4,7 @@
 //! Versions come from upstream DEPRECATION_README (3.9+), RELEASE_NOTES-3.2/3.4/3.6/3.7/
 //! 3.9/3.11 and the `upgrade-configuration` code of `post-install`. Checks compare them with
 //! the target's Postfix version from the profile data; nothing here names a RHEL release.
-use crate::config::MainCf;
+use crate::config::{Expander, MainCf};
 use crate::facts::{Facts, Instance, PostfixVersion};
 use crate::finding::Link;
 
@@ -215,42 +215,59 @@ fn is_restriction_list(name: &str, classes: &[String]) -> bool {
 
 /// Every token of every SMTP restriction list of an instance: main.cf
 /// `smtpd_*_restrictions`, the restriction classes, and master.cf `-o` overrides of them.
-pub fn restriction_uses(inst: &Instance) -> Vec<RestrictionUse> {
+/// A list that uses `$name` is expanded first (with the service's overrides for `-o`), so
+/// a restriction hidden in another parameter is found where the list uses it.
+pub fn restriction_uses(facts: &Facts, inst: &Instance) -> Vec<RestrictionUse> {
     let main = inst.main();
     let classes = restriction_classes(main);
     let main_path = inst.main_cf_path().display().to_string();
+    let defaults = facts.defaults_for(inst);
     let mut out = Vec::new();
+    let mut push =
+        |value: &str, ex: &Expander, name: &str, svc: Option<String>, at: (&str, usize, usize)| {
+            let expanded;
+            let value = if value.contains('$') {
+                expanded = ex.expand(value).value;
+                expanded.as_str()
+            } else {
+                value
+            };
+            for t in list_tokens(value) {
+                out.push(RestrictionUse {
+                    token: t.to_string(),
+                    parameter: name.to_string(),
+                    service: svc.clone(),
+                    file: at.0.to_string(),
+                    line: at.1,
+                    end_line: at.2,
+                });
+            }
+        };
+    let ex = Expander::new(main, &defaults);
     for p in main.effective() {
-        if !is_restriction_list(&p.name, &classes) {
-            continue;
-        }
-        for t in list_tokens(&p.value) {
-            out.push(RestrictionUse {
-                token: t.to_string(),
-                parameter: p.name.clone(),
-                service: None,
-                file: main_path.clone(),
-                line: p.line,
-                end_line: p.end_line,
-            });
+        if is_restriction_list(&p.name, &classes) {
+            push(
+                &p.value,
+                &ex,
+                &p.name,
+                None,
+                (&main_path, p.line, p.end_line),
+            );
         }
     }
     if let Some(master) = inst.master() {
         let path = inst.master_cf_path().display().to_string();
         for s in master.services() {
+            let sex = Expander::new(main, &defaults).with_service(s);
             for o in &s.overrides {
-                if !is_restriction_list(&o.name, &classes) {
-                    continue;
-                }
-                for t in list_tokens(&o.value) {
-                    out.push(RestrictionUse {
-                        token: t.to_string(),
-                        parameter: o.name.clone(),
-                        service: Some(s.id()),
-                        file: path.clone(),
-                        line: o.line,
-                        end_line: o.line,
-                    });
+                if is_restriction_list(&o.name, &classes) {
+                    push(
+                        &o.value,
+                        &sex,
+                        &o.name,
+                        Some(s.id()),
+                        (&path, o.line, o.line),
+                    );
                 }
             }
         }

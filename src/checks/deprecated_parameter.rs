@@ -343,7 +343,7 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
 fn restriction_findings(facts: &Facts, inst: &Instance) -> Vec<Finding> {
     let target = facts.upgrade_path.target_postfix_version();
     let mut out = Vec::new();
-    for u in catalog_data::restriction_uses(inst) {
+    for u in catalog_data::restriction_uses(facts, inst) {
         let Some(r) = DEPRECATED_RESTRICTIONS.iter().find(|r| r.name == u.token) else {
             continue;
         };
@@ -388,4 +388,24 @@ fn restriction_findings(facts: &Facts, inst: &Instance) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_follows_the_target_version() {
+        let v = PostfixVersion::new;
+        let find = |n: &str| DEPRECATED_PARAMS.iter().find(|d| d.name == n).unwrap();
+        let use_tls = find("smtpd_use_tls");
+        assert_eq!(severity(v(3, 8, 5), use_tls).0, Severity::Info);
+        assert_eq!(severity(v(3, 9, 0), use_tls).0, Severity::Low);
+        let renamed = find("virtual_maps");
+        assert_eq!(severity(v(3, 10, 0), renamed).0, Severity::Info);
+        assert_eq!(severity(v(3, 11, 0), renamed).0, Severity::Low);
+        let dane = find("tls_dane_digest_agility");
+        assert_eq!(severity(v(3, 3, 1), dane).0, Severity::Low);
+        assert!(severity(v(3, 3, 1), dane).1.contains("no effect"));
+    }
 }

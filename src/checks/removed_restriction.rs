@@ -7,7 +7,7 @@
 use super::catalog_data::{self, RemovedRestriction, REMOVED_RESTRICTIONS};
 use super::Check;
 use crate::checks::CheckDocs;
-use crate::facts::Facts;
+use crate::facts::{Facts, PostfixVersion};
 use crate::finding::{Finding, FixInfo, Related, Severity};
 
 pub struct RemovedRestrictionCheck;
@@ -55,12 +55,11 @@ impl Check for RemovedRestrictionCheck {
         let target = facts.upgrade_path.target_postfix_version();
         let mut out = Vec::new();
         for inst in &facts.instances {
-            for u in catalog_data::restriction_uses(inst) {
+            for u in catalog_data::restriction_uses(facts, inst) {
                 let Some(r) = REMOVED_RESTRICTIONS.iter().find(|r| r.name == u.token) else {
                     continue;
                 };
-                let gone = target >= r.removed;
-                let severity = if gone { Severity::High } else { Severity::Low };
+                let (severity, gone) = severity(target, r);
                 let mut f = Finding::new(
                     ID,
                     severity,
@@ -97,6 +96,16 @@ impl Check for RemovedRestrictionCheck {
     }
 }
 
+/// `high` (and removed) where the target no longer has the restriction, else `low`:
+/// it still works there, with the warning every version since `warn_since` logs.
+fn severity(target: PostfixVersion, r: &RemovedRestriction) -> (Severity, bool) {
+    if target >= r.removed {
+        (Severity::High, true)
+    } else {
+        (Severity::Low, false)
+    }
+}
+
 fn effect(r: &RemovedRestriction, facts: &Facts, gone: bool) -> String {
     let tv = facts.upgrade_path.target_postfix_version();
     if gone {
@@ -112,5 +121,37 @@ fn effect(r: &RemovedRestriction, facts: &Facts, gone: bool) -> String {
              with a temporary error instead.",
             facts.target.major, r.warn_since, r.removed
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn high_from_the_removal_version_on() {
+        let v = PostfixVersion::new;
+        for r in REMOVED_RESTRICTIONS {
+            assert_eq!(
+                severity(v(3, 8, 5), r),
+                (Severity::Low, false),
+                "{}",
+                r.name
+            );
+            assert_eq!(
+                severity(v(3, 9, 0), r),
+                (Severity::High, true),
+                "{}",
+                r.name
+            );
+            assert_eq!(severity(v(3, 11, 0), r).0, Severity::High);
+        }
+        // every RHEL profile's Postfix still has them today
+        for p in crate::facts::profile::PROFILES.iter() {
+            assert_eq!(
+                severity(p.postfix_version, &REMOVED_RESTRICTIONS[0]).0,
+                Severity::Low
+            );
+        }
     }
 }
