@@ -206,8 +206,8 @@ fn tlsproxy_limit(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut V
         );
         f.summary = format!(
             "{} (line {}) runs tlsproxy with process limit {}. Postfix 3.4 and later require \
-             0 (unlimited) for tlsproxy to avoid stalling postscreen and SMTP client TLS under \
-             load{}. upgrade-configuration does not change it.",
+             0 (no limit) for tlsproxy, to avoid a loss of performance under load (postscreen \
+             STARTTLS and SMTP client TLS connection reuse go through it){}. upgrade-configuration does not change it.",
             s.id(),
             s.line,
             s.maxproc,

@@ -23,6 +23,9 @@ impl Check for NisMap {
     fn default_severity(&self) -> Severity {
         Severity::High
     }
+    fn fixable(&self) -> bool {
+        true
+    }
     fn docs(&self) -> CheckDocs {
         CheckDocs {
             what: "Lookup tables of type nis: in main.cf and in master.cf -o overrides, including \

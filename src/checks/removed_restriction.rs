@@ -24,6 +24,9 @@ impl Check for RemovedRestrictionCheck {
     fn default_severity(&self) -> Severity {
         Severity::Low
     }
+    fn fixable(&self) -> bool {
+        true
+    }
     fn docs(&self) -> CheckDocs {
         CheckDocs {
             what: "permit_naked_ip_address, reject_maps_rbl and check_relay_domains in any \

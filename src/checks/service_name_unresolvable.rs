@@ -30,6 +30,9 @@ impl Check for ServiceNameUnresolvable {
     fn default_severity(&self) -> Severity {
         Severity::High
     }
+    fn fixable(&self) -> bool {
+        true
+    }
     fn docs(&self) -> CheckDocs {
         CheckDocs {
             what: "The port part of every master.cf inet service ([host:]port, IPv6 hosts in \
