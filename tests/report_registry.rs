@@ -72,7 +72,6 @@ fn titles_and_docs_present() {
 }
 
 #[test]
-#[ignore = "registry filled at integration"]
 fn required_ids_registered() {
     for id in REQUIRED {
         assert!(find(id).is_some(), "required check {id} is not registered");

@@ -3,9 +3,16 @@
 //! A check never prints: it turns [`Facts`] into [`Finding`]s. Policy (inhibitors,
 //! `--only`/`--skip`, exit codes) lives in [`crate::policy`], not here.
 pub mod berkeley_db_map;
+pub(crate) mod catalog_data;
 pub mod common;
 pub mod compatibility_level;
 pub mod config_syntax;
+pub mod deprecated_parameter;
+pub mod map_plugin_package;
+pub mod master_internal_services;
+pub mod nis_map;
+pub mod removed_restriction;
+pub mod service_name_unresolvable;
 pub mod smtps_service_renamed;
 pub mod unknown_parameter;
 
@@ -48,9 +55,15 @@ pub trait Check: Sync {
 pub const CHECKS: &[&dyn Check] = &[
     &config_syntax::ConfigSyntax,
     &berkeley_db_map::BerkeleyDbMap,
+    &nis_map::NisMap,
+    &map_plugin_package::MapPluginPackage,
+    &service_name_unresolvable::ServiceNameUnresolvable,
     &smtps_service_renamed::SmtpsServiceRenamed,
+    &removed_restriction::RemovedRestrictionCheck,
+    &deprecated_parameter::DeprecatedParameter,
     &compatibility_level::CompatibilityLevel,
     &unknown_parameter::UnknownParameter,
+    &master_internal_services::MasterInternalServices,
     &pcre_x_flag::PcreXFlag,
     &tls_weak_certificate::TlsWeakCertificate,
     &tls_fingerprint_digest::TlsFingerprintDigest,
