@@ -341,16 +341,25 @@ impl Facts {
 
     /// Built-in default of a parameter for an instance, as the installed Postfix has it:
     /// the instance's `config_directory`, else the RHEL profile's default for the
-    /// source release, else upstream's default for the installed version.
+    /// source release, else upstream's default for the installed version. Where upstream
+    /// documents the default only as "see postconf -d output" (set when Postfix is
+    /// built), the RHEL build's value is used ([`rhel_build_default`]); `None` when that
+    /// is not known either, so expansion never yields the documentation text.
     pub fn default_value(&self, instance: &Instance, name: &str) -> Option<String> {
         if name == "config_directory" {
             return Some(instance.config_directory.display().to_string());
         }
-        self.upgrade_path
-            .source_profile()
+        if name == "mail_version" {
+            return Some(self.postfix.version.to_string());
+        }
+        let profile = self.upgrade_path.source_profile();
+        let value = profile
             .default_override(name)
-            .map(str::to_string)
-            .or_else(|| params::default(&self.postfix.version, name).map(str::to_string))
+            .or_else(|| params::default(&self.postfix.version, name))?;
+        if value.starts_with("see ") && value.contains("postconf -d") {
+            return rhel_build_default(profile, name).map(str::to_string);
+        }
+        Some(value.to_string())
     }
 
     /// [`Facts::default_value`] as the lookup closure the config expander takes.
@@ -367,6 +376,34 @@ impl Facts {
         let defaults = self.defaults_for(instance);
         crate::config::map_refs(instance.main(), instance.master(), &defaults)
     }
+}
+
+/// Build-time defaults of the RHEL postfix package (its `make makefiles` settings) for
+/// the parameters upstream documents only as "see postconf -d output". Table types are
+/// known for builds with Berkeley DB; a build without it (RHEL 10) is not verified.
+pub fn rhel_build_default(profile: &Profile, name: &str) -> Option<&'static str> {
+    Some(match name {
+        "command_directory" => "/usr/sbin",
+        "daemon_directory" => "/usr/libexec/postfix",
+        "data_directory" => "/var/lib/postfix",
+        "queue_directory" => "/var/spool/postfix",
+        "meta_directory" => "/etc/postfix",
+        "shlib_directory" => "/usr/lib64/postfix",
+        "sendmail_path" => "/usr/sbin/sendmail.postfix",
+        "newaliases_path" => "/usr/bin/newaliases.postfix",
+        "mailq_path" => "/usr/bin/mailq.postfix",
+        "mail_spool_directory" => "/var/mail",
+        "manpage_directory" => "/usr/share/man",
+        "html_directory" => "no",
+        "mail_owner" => "postfix",
+        "setgid_group" => "postdrop",
+        "alias_database" if profile.berkeley_db => "hash:/etc/aliases",
+        "alias_maps" if profile.berkeley_db && profile.nis => "hash:/etc/aliases, nis:mail.aliases",
+        "alias_maps" if profile.berkeley_db => "hash:/etc/aliases",
+        "default_database_type" if profile.berkeley_db => "hash",
+        "address_verify_map" if profile.berkeley_db => "btree:$data_directory/verify_cache",
+        _ => return None,
+    })
 }
 
 /// The primary config directory as a system path. A relative `-c` is taken from the
