@@ -235,8 +235,9 @@ impl Planner for DeprecatedParameter {
     }
 
     fn plan(&self, cx: &Cx, draft: &mut Draft, out: &mut Out) {
-        self.main_tls(cx, draft, out);
+        // services first: they see main.cf's obsolete values before main.cf changes
         self.master_tls(cx, draft, out);
+        self.main_tls(cx, draft, out);
     }
 }
 
