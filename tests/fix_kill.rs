@@ -166,6 +166,14 @@ fn sigkill_leaves_files_whole_and_undo_works() {
         let f = run(&["--root", &root.display().to_string(), "fix", "-y"]);
         assert_eq!(f.status.code(), Some(0), "{point}: {}", text(&f));
         assert!(configs(root) == new, "{point}: the fresh fix differs");
+        let leftovers: Vec<_> = snapshot(root, &["var"])
+            .into_keys()
+            .filter(|p| p.file_name().unwrap().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "{point}: temporary files left: {leftovers:?}"
+        );
     }
     eprintln!("a kill landed between files: {saw_mixed}");
 }

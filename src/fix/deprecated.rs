@@ -11,7 +11,7 @@
 //!   old restriction also let clients whose host name matched `relay_domains` relay).
 //!   `permit_naked_ip_address` has no mechanical replacement and is left with a reason.
 use super::plan::{list_tokens, Cx, Draft, Out, Planner};
-use crate::config::Expander;
+use crate::config::{EditError, Expander, MainCf};
 use crate::finding::Applicability;
 
 pub struct DeprecatedParameter;
@@ -26,7 +26,6 @@ fn is_yes(v: &str) -> bool {
 
 /// The obsolete TLS names of one prefix and the level they amount to.
 struct TlsNames {
-    prefix: &'static str,
     use_: String,
     enforce: String,
     peername: Option<String>,
@@ -37,7 +36,6 @@ impl TlsNames {
     fn new(prefix: &'static str) -> Self {
         let client = prefix != "smtpd";
         TlsNames {
-            prefix,
             use_: format!("{prefix}_use_tls"),
             enforce: format!("{prefix}_enforce_tls"),
             peername: client.then(|| format!("{prefix}_tls_enforce_peername")),
@@ -80,6 +78,18 @@ type Todo = (String, Option<(String, String)>, Vec<String>, String);
 /// A restriction's replacement: (text, applicability, note).
 type Replacement = (String, Applicability, Option<String>);
 
+/// Turn the effective definition of `old` into `new = value` on the same line(s), so the
+/// setting stays where the admin put it (`new` must not be set yet). Earlier, dead
+/// definitions of `old` stay for the caller to remove.
+fn replace_in_place(main: &mut MainCf, old: &str, new: &str, value: &str) -> Result<(), EditError> {
+    let line = main
+        .get(old)
+        .map(|p| p.line)
+        .ok_or_else(|| EditError::NoSuchParameter(old.to_string()))?;
+    main.replace_at(line, 0, old, new)?;
+    main.set(new, value)
+}
+
 const TLS_PREFIXES: [&str; 3] = ["smtpd", "smtp", "lmtp"];
 
 impl DeprecatedParameter {
@@ -116,7 +126,10 @@ impl DeprecatedParameter {
             } else {
                 format!("{} -> {} = {level}", set.join(", "), n.level)
             };
-            if !level_set && !level.is_empty() && draft.main.set(&n.level, &level).is_err() {
+            if !level_set
+                && !level.is_empty()
+                && replace_in_place(&mut draft.main, &set[0], &n.level, &level).is_err()
+            {
                 continue;
             }
             for o in &set {
@@ -124,7 +137,6 @@ impl DeprecatedParameter {
             }
             out.fixes
                 .push(cx.fix(DEP, Applicability::Safe, Some(&path), summary));
-            let _ = n.prefix;
         }
         // disable_dns_lookups
         if draft.main.get("disable_dns_lookups").is_some() {
@@ -139,10 +151,13 @@ impl DeprecatedParameter {
             };
             if yes
                 && !level_set
-                && draft
-                    .main
-                    .set("smtp_dns_support_level", "disabled")
-                    .is_err()
+                && replace_in_place(
+                    &mut draft.main,
+                    "disable_dns_lookups",
+                    "smtp_dns_support_level",
+                    "disabled",
+                )
+                .is_err()
             {
                 return;
             }

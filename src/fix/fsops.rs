@@ -154,6 +154,7 @@ pub fn replace_atomic(path: &Path, bytes: &[u8], meta: &FileMeta) -> Result<Vec<
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_stale_temps(dir, &name)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
@@ -165,6 +166,28 @@ pub fn replace_atomic(path: &Path, bytes: &[u8], meta: &FileMeta) -> Result<Vec<
     tmp.persist(path).map_err(|e| io_err(path, e.error))?;
     sync_dir(dir)?;
     Ok(warnings)
+}
+
+/// Remove temporary files a killed run left next to `name` (`.NAME.XXXXXX.tmp`). Only
+/// called under the lock, so no other run is writing them.
+fn remove_stale_temps(dir: &Path, name: &str) -> Result<(), Error> {
+    let prefix = format!(".{name}.");
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => return Err(io_err(dir, e)),
+    };
+    for e in rd.filter_map(|e| e.ok()) {
+        let n = e.file_name();
+        let n = n.to_string_lossy();
+        let stale = n.starts_with(&prefix)
+            && n.ends_with(".tmp")
+            && n.len() == prefix.len() + 6 + 4
+            && e.file_type().is_ok_and(|t| t.is_file());
+        if stale {
+            std::fs::remove_file(e.path()).map_err(|x| io_err(&e.path(), x))?;
+        }
+    }
+    Ok(())
 }
 
 /// fsync a directory (makes a rename in it durable).
@@ -266,8 +289,13 @@ mod tests {
                 .iter()
                 .any(|(n, v)| n == "user.test" && v == "7631"));
         }
-        // no temporary file left behind
+        // no temporary file left behind, and a killed run's leftover is cleared
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+        std::fs::write(d.path().join(".main.cf.AbC123.tmp"), b"half").unwrap();
+        std::fs::write(d.path().join(".other.AbC123.tmp"), b"not ours").unwrap();
+        replace_atomic(&p, b"newer\n", &meta).unwrap();
+        assert!(!d.path().join(".main.cf.AbC123.tmp").exists());
+        assert!(d.path().join(".other.AbC123.tmp").exists());
     }
 
     #[test]
