@@ -179,3 +179,56 @@ fn review_fix_needs_unsafe() {
     );
     assert!(fixd.note.as_deref().unwrap().contains("relay_domains"));
 }
+
+#[test]
+fn validation_rejects_what_postconf_newly_complains_about() {
+    require_postfix_tools();
+    let tmp = root_with(
+        b"myhostname = mail.example.com\n",
+        b"smtp      inet  n       -       n       -       -       smtpd\n",
+        "9.4",
+    );
+    let f = facts(tmp.path(), Some("10"));
+    let change = |main: &[u8], master: &[u8]| fix::Plan {
+        changes: vec![
+            fix::FileChange {
+                instance: "-".into(),
+                path: "/etc/postfix/main.cf".into(),
+                old: b"myhostname = mail.example.com\n".to_vec(),
+                new: main.to_vec(),
+            },
+            fix::FileChange {
+                instance: "-".into(),
+                path: "/etc/postfix/master.cf".into(),
+                old: b"smtp      inet  n       -       n       -       -       smtpd\n".to_vec(),
+                new: master.to_vec(),
+            },
+        ],
+        ..Default::default()
+    };
+    let pc = Path::new("postconf");
+    // an edit postconf accepts silently
+    let ok = change(
+        b"myhostname = mail.example.com\ndefault_database_type = lmdb\n",
+        b"smtp      inet  n       -       n       -       -       smtpd\n",
+    );
+    fix::validate::validate(&f, &ok, pc).unwrap();
+    // a new warning (unused parameter), named as on the inspected system
+    let warn = change(
+        b"myhostname = mail.example.com\nno_such_parameter_here = 1\n",
+        b"smtp      inet  n       -       n       -       -       smtpd\n",
+    );
+    let e = fix::validate::validate(&f, &warn, pc).unwrap_err();
+    assert!(
+        e.contains("unused parameter: no_such_parameter_here=1"),
+        "{e}"
+    );
+    assert!(e.contains("/etc/postfix/main.cf"), "{e}");
+    // a file postconf refuses
+    let fatal = change(
+        b"myhostname = mail.example.com\n",
+        b"smtp      inet  n       -       n       -       -\n",
+    );
+    let e = fix::validate::validate(&f, &fatal, pc).unwrap_err();
+    assert!(e.contains("postconf fails") || e.contains("fatal"), "{e}");
+}
