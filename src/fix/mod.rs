@@ -399,6 +399,24 @@ pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> an
             shell::join(&cmd)
         )?;
     }
+    if root.is_host()
+        && !the_plan.rebuilds.is_empty()
+        && Path::new("/sys/fs/selinux/enforce").exists()
+    {
+        let mut cmd = vec!["restorecon".to_string(), "-v".to_string()];
+        cmd.extend(
+            the_plan
+                .rebuilds
+                .iter()
+                .map(|r| r.output().display().to_string()),
+        );
+        writeln!(
+            out,
+            "SELinux is enabled: if the new tables did not get their directory's label \
+             (/etc/aliases.lmdb should be etc_aliases_t), run:\n  {}",
+            shell::join(&cmd)
+        )?;
+    }
     if !the_plan.later.is_empty() {
         writeln!(
             out,
