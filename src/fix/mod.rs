@@ -183,19 +183,13 @@ pub fn render_plan(plan: &Plan) -> String {
     if !plan.fixes.is_empty() {
         s.push_str("\nFixes applied now:\n");
         for f in &plan.fixes {
-            let _ = write!(
-                s,
-                "  [{}] {} ({}",
-                f.check,
-                f.summary,
-                applicability(f.applicability)
-            );
+            let _ = write!(s, "  [{}] ({}", f.check, applicability(f.applicability));
             if f.instance != "-" {
                 let _ = write!(s, ", instance {}", f.instance);
             }
-            s.push(')');
+            let _ = write!(s, ") {}", f.summary);
             if let Some(n) = &f.note {
-                let _ = write!(s, ": {n}");
+                let _ = write!(s, "; {n}");
             }
             s.push('\n');
         }
@@ -203,7 +197,11 @@ pub fn render_plan(plan: &Plan) -> String {
     if !plan.left.is_empty() {
         s.push_str("\nLeft unchanged:\n");
         for l in &plan.left {
-            let _ = writeln!(s, "  [{}] {}: {}", l.check, l.what, l.reason);
+            let _ = write!(s, "  [{}] ", l.check);
+            if l.instance != "-" {
+                let _ = write!(s, "(instance {}) ", l.instance);
+            }
+            let _ = writeln!(s, "{}: {}", l.what, l.reason);
             for c in &l.commands {
                 let _ = writeln!(s, "      remedy: {}", shell::join(c));
             }
@@ -212,7 +210,11 @@ pub fn render_plan(plan: &Plan) -> String {
     if !plan.later.is_empty() {
         s.push_str("\nFor after the upgrade:\n");
         for f in &plan.later {
-            let _ = write!(s, "  [{}] {}", f.check, f.summary);
+            let _ = write!(s, "  [{}] ", f.check);
+            if f.instance != "-" {
+                let _ = write!(s, "(instance {}) ", f.instance);
+            }
+            let _ = write!(s, "{}", f.summary);
             if let Some(n) = &f.note {
                 let _ = write!(s, ": {n}");
             }
@@ -307,7 +309,8 @@ pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> an
 
     // 6. build tables; a failed build is re-planned without that table
     let mut failed: Vec<(PathBuf, String)> = Vec::new();
-    for _round in 0..3 {
+    // each round blocks at least one more table, so this ends
+    loop {
         let errs = build_tables(&facts, &the_plan, tools, &mut bk)?;
         if errs.is_empty() {
             break;
