@@ -41,25 +41,9 @@ const CACHES: &[&str] = &[
 /// Parameters whose tables are alias tables (built with postalias).
 const ALIAS_PARAMS: &[&str] = &["alias_maps", "alias_database"];
 
-/// Built-in defaults the parameter lists only describe ("see postconf -d output").
-const KNOWN_DEFAULTS: &[(&str, &str)] = &[
-    ("default_database_type", "hash"),
-    ("address_verify_map", "btree:$data_directory/verify_cache"),
-    (
-        "postscreen_cache_map",
-        "btree:$data_directory/postscreen_cache",
-    ),
-];
-
-/// The built-in default of `name`, with the known values where the lists only describe it.
+/// The built-in default of `name` (see [`Cx::default_value`]).
 pub fn builtin_default(cx: &Cx, name: &str) -> Option<String> {
-    match cx.default_value(name) {
-        Some(v) if !v.starts_with("see ") => Some(v),
-        _ => KNOWN_DEFAULTS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.to_string()),
-    }
+    cx.default_value(name)
 }
 
 /// Why one reference cannot be switched, with the remediation.
@@ -185,6 +169,21 @@ fn runs(draft: &Draft, command: &str) -> bool {
     })
 }
 
+/// Whether a reference's type came through `default_database_type`.
+fn via_ddt(r: &MapRef) -> bool {
+    r.via
+        .as_ref()
+        .is_some_and(|v| v.parameter == "default_database_type")
+}
+
+/// Whether a reference's type is the built-in default of `default_database_type`
+/// (main.cf does not set it, so there is no place to edit but adding it).
+fn from_builtin_ddt(r: &MapRef) -> bool {
+    r.via
+        .as_ref()
+        .is_some_and(|v| v.parameter == "default_database_type" && v.line.is_none())
+}
+
 /// The map type of `type:name` text.
 fn type_of(v: &str) -> Option<&str> {
     v.split_once(':').map(|(t, _)| t)
@@ -201,7 +200,7 @@ impl Planner for BerkeleyDb {
         }
         let main_path = cx.inst.main_cf_path();
         let master_path = cx.inst.master_cf_path();
-        let defaults = cx.facts.defaults_for(cx.inst);
+        let defaults = |n: &str| cx.default_value(n);
         let refs = crate::config::map_refs(&draft.main, draft.master.as_ref(), &defaults);
         let bdb: Vec<&MapRef> = refs
             .iter()
@@ -273,6 +272,10 @@ impl Planner for BerkeleyDb {
         // group the references by where their type word is written
         let items: Vec<Item> = bdb.iter().map(|r| self.classify(cx, r)).collect();
         let mut groups: BTreeMap<(u8, usize, usize), Vec<&Item>> = BTreeMap::new();
+        let mut implicit_ddt: Vec<&Item> = Vec::new();
+        // set when a table that cannot be switched takes its type from
+        // default_database_type: then that stays as it is
+        let mut ddt_blocked: Option<String> = None;
         for it in &items {
             match &it.r.type_at {
                 Some(s) => {
@@ -282,6 +285,9 @@ impl Planner for BerkeleyDb {
                     };
                     groups.entry((f, s.line, s.column)).or_default().push(it);
                 }
+                // the type is default_database_type's built-in value: switched by
+                // setting default_database_type below
+                None if from_builtin_ddt(it.r) => implicit_ddt.push(it),
                 None => {
                     let file = match it.r.file {
                         ConfigFile::Main => &main_path,
@@ -306,6 +312,9 @@ impl Planner for BerkeleyDb {
             let file = if *f == 0 { &main_path } else { &master_path };
             let blocker = members.iter().find(|m| m.blocked.is_some());
             if let Some(b) = blocker {
+                if members.iter().any(|m| via_ddt(m.r)) {
+                    ddt_blocked = Some(b.r.text.clone());
+                }
                 let b_desc = b.r.name.clone();
                 for m in members {
                     let (reason, commands) = match &m.blocked {
@@ -394,13 +403,54 @@ impl Planner for BerkeleyDb {
                 ));
             }
         }
-        if ddt && draft.main.set("default_database_type", "lmdb").is_ok() {
-            out.fixes.push(cx.fix(
-                ID,
-                Applicability::Safe,
-                Some(&main_path),
-                "default_database_type = lmdb (untyped tables, postmap and newaliases)".into(),
-            ));
+        if let Some(b) = implicit_ddt.iter().find(|m| m.blocked.is_some()) {
+            ddt_blocked = Some(b.r.text.clone());
+            for m in &implicit_ddt {
+                let bl = b.blocked.as_ref().expect("found above");
+                let reason = match &m.blocked {
+                    Some(own) => own.reason.clone(),
+                    None => format!(
+                        "its type is default_database_type's, which also gives the type of {}: {}",
+                        b.r.text, bl.reason
+                    ),
+                };
+                out.left.push(cx.left(
+                    ID,
+                    Some(&main_path),
+                    describe(m.r),
+                    reason,
+                    bl.commands.clone(),
+                ));
+            }
+        }
+        if ddt {
+            if let Some(t) = ddt_blocked {
+                out.left.push(cx.left(
+                    ID,
+                    Some(&main_path),
+                    "default_database_type".into(),
+                    format!("it gives the type of {t}, which cannot be switched (see above)"),
+                    Vec::new(),
+                ));
+            } else if draft.main.set("default_database_type", "lmdb").is_ok() {
+                let mut fix = cx.fix(
+                    ID,
+                    Applicability::Safe,
+                    Some(&main_path),
+                    "default_database_type = lmdb (untyped tables, postmap and newaliases)".into(),
+                );
+                let built: Vec<String> = implicit_ddt
+                    .iter()
+                    .filter_map(|m| m.rebuild.as_ref())
+                    .map(|r| r.output().display().to_string())
+                    .collect();
+                if !built.is_empty() {
+                    fix.note = Some(format!("after building {}", built.join(", ")));
+                }
+                out.fixes.push(fix);
+                out.rebuilds
+                    .extend(implicit_ddt.iter().filter_map(|m| m.rebuild.clone()));
+            }
         }
     }
 }

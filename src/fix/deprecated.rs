@@ -108,7 +108,7 @@ impl DeprecatedParameter {
                 continue;
             }
             let level_set = draft.main.get(&n.level).is_some();
-            let defaults = cx.facts.defaults_for(cx.inst);
+            let defaults = |n: &str| cx.default_value(n);
             let ex = Expander::new(&draft.main, &defaults);
             let get = |name: &str| draft.main.get(name).map(|_| ex.param(name).value);
             let level = n.equivalent(&get);
@@ -172,7 +172,7 @@ impl DeprecatedParameter {
         let Some(master) = draft.master.as_ref() else {
             return;
         };
-        let defaults = cx.facts.defaults_for(cx.inst);
+        let defaults = |n: &str| cx.default_value(n);
         // (service id, level to set (None: only remove), names to remove, summary)
         let mut todo: Vec<Todo> = Vec::new();
         for s in master.services() {
