@@ -232,3 +232,51 @@ fn validation_rejects_what_postconf_newly_complains_about() {
     let e = fix::validate::validate(&f, &fatal, pc).unwrap_err();
     assert!(e.contains("postconf fails") || e.contains("fatal"), "{e}");
 }
+
+#[test]
+fn compatibility_level_review_fix_only_raises_the_level() {
+    // a chroot "-" entry that is not valid UTF-8 cannot be pinned to y
+    let tmp = root_with(
+        b"myhostname = mail.example.com\n",
+        b"smtp      inet  n       -       -       -       -       smtpd -o smtpd_banner=caf\xe9\n",
+        "8.10",
+    );
+    let f = facts(tmp.path(), Some("9"));
+    let mut o = all(Support::default());
+    o.selection = Selection::new(&["compatibility-level".into()], &[], &fix::known_ids()).unwrap();
+    let plan = fix::plan(&f, &o);
+    assert!(plan.changes.is_empty(), "{}", fix::render_plan(&plan));
+    let l = &plan.left[0];
+    assert!(
+        l.reason
+            .starts_with("needs review (fix --unsafe only raises the level to 2)"),
+        "{}",
+        l.reason
+    );
+    o.unsafe_fixes = true;
+    let plan = fix::plan(&f, &o);
+    assert_eq!(plan.changes.len(), 1, "{}", fix::render_plan(&plan));
+    assert_eq!(
+        plan.changes[0].new,
+        b"myhostname = mail.example.com\ncompatibility_level = 2\n".to_vec()
+    );
+    assert_eq!(
+        plan.fixes[0].applicability,
+        postfix_preupgrade::finding::Applicability::Review
+    );
+    // with the entry valid, the safe fix pins instead
+    let tmp = root_with(
+        b"myhostname = mail.example.com\n",
+        b"smtp      inet  n       -       -       -       -       smtpd\n",
+        "8.10",
+    );
+    let plan = fix::plan(&facts(tmp.path(), Some("9")), &o);
+    assert_eq!(
+        plan.fixes[0].applicability,
+        postfix_preupgrade::finding::Applicability::Safe
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&plan.changes[1].new),
+        "smtp      inet  n       -       y       -       -       smtpd\n"
+    );
+}

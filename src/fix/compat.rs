@@ -93,6 +93,51 @@ impl Planner for CompatibilityLevel {
                 }
             }
         }
+        // entries whose chroot field cannot be edited (not valid UTF-8): the safe fix is
+        // impossible; the review fix only raises the level
+        let unpinnable: Vec<String> = match &draft.master {
+            Some(m) if cur < (1, 0, 0) && (1, 0, 0) <= tgt => m
+                .services()
+                .iter()
+                .filter(|s| s.chroot == "-" && !s.exact)
+                .map(|s| s.id())
+                .collect(),
+            _ => Vec::new(),
+        };
+        if !unpinnable.is_empty() {
+            let why = format!(
+                "the old default chroot = y cannot be pinned for master.cf {} (the entry is \
+                 not valid UTF-8), so raising the level changes behaviour there",
+                unpinnable.join(", ")
+            );
+            if !cx.opts.unsafe_fixes {
+                out.left.push(cx.left(
+                    ID,
+                    Some(&path),
+                    format!("compatibility_level = {raw}"),
+                    format!("needs review (fix --unsafe only raises the level to {target}): {why}"),
+                    Vec::new(),
+                ));
+                return;
+            }
+            let summary = format!("compatibility_level = {target} (old defaults not pinned)");
+            if level_now {
+                if draft.main.set("compatibility_level", target).is_ok() {
+                    let mut fix = cx.fix(ID, Applicability::Review, Some(&path), summary);
+                    fix.note = Some(why);
+                    out.fixes.push(fix);
+                }
+            } else {
+                let arg = format!("compatibility_level = {target}");
+                out.later.push(Fix {
+                    when: When::AfterUpgrade,
+                    note: Some(why),
+                    commands: vec![cx.postconf(&["-e", &arg])],
+                    ..cx.fix(ID, Applicability::Review, Some(&path), summary)
+                });
+            }
+            return;
+        }
         let mut did = Vec::new();
         for (name, old) in &now {
             if draft.main.set(name, old).is_ok() {
