@@ -480,3 +480,68 @@ fn asks_on_a_terminal_like_dnf() {
         "{main}"
     );
 }
+
+#[test]
+fn fix_on_the_running_system_with_config_dir() {
+    // root `/`: the tools run on the real paths with `-c DIR`; everything the fix
+    // names lives in a temporary directory, backups go to the host's
+    // /var/lib/postfix-preupgrade (this test removes the one it made)
+    require_postfix_tools();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("postfix");
+    std::fs::create_dir(&dir).unwrap();
+    let d = dir.display().to_string();
+    std::fs::write(
+        dir.join("main.cf"),
+        format!("alias_maps = hash:{d}/aliases\nalias_database = hash:{d}/aliases\nvirtual_alias_maps = btree:{d}/virtual\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("master.cf"),
+        "smtp      inet  n       -       n       -       -       smtpd\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("aliases"), "postmaster: root\n").unwrap();
+    std::fs::write(dir.join("virtual"), "info@example.net user1\n").unwrap();
+    let before = snapshot(&dir, &[]);
+    let args = ["--root", "/", "-c", &d, "--source", "9.4", "--target", "10"];
+    let mut fix: Vec<&str> = args.to_vec();
+    fix.extend(["fix", "-y", "--only", "berkeley-db-map"]);
+    let o = run(&fix);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(&format!("postalias -c {d} lmdb:{d}/aliases")),
+        "{out}"
+    );
+    assert!(out.contains("Run `postfix reload`"), "{out}");
+    let id = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Undo with: postfix-preupgrade undo "))
+        .expect("backup id printed")
+        .to_string();
+    assert_eq!(
+        lmdb_lookup("postalias", "postmaster", &dir.join("aliases")),
+        "root"
+    );
+    assert_eq!(
+        lmdb_lookup("postmap", "info@example.net", &dir.join("virtual")),
+        "user1"
+    );
+    let main = std::fs::read_to_string(dir.join("main.cf")).unwrap();
+    assert!(
+        main.contains(&format!("virtual_alias_maps = lmdb:{d}/virtual")),
+        "{main}"
+    );
+    let mut undo: Vec<&str> = args.to_vec();
+    undo.extend(["undo", &id]);
+    let u = run(&undo);
+    assert_eq!(u.status.code(), Some(0), "{}", text(&u));
+    assert!(
+        snapshot(&dir, &[]) == before,
+        "undo did not restore the files"
+    );
+    let bdir = Path::new("/var/lib/postfix-preupgrade/backups").join(&id);
+    assert!(bdir.join("manifest.json").is_file());
+    std::fs::remove_dir_all(&bdir).unwrap();
+}
