@@ -230,7 +230,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             crate::report::run_check_command(&facts, &args, &cli.global)
         }
         Command::Show { what } => show(&cli.global, what),
-        other => anyhow::bail!("command not available yet: {other:?}"),
+        Command::Fix(args) => crate::fix::run_fix(&cli.global, &args),
+        Command::Undo { backup_id } => crate::fix::run_undo(&cli.global, backup_id.as_deref()),
     }
 }
 

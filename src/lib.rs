@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod facts;
 pub mod finding;
+pub mod fix;
 pub mod policy;
 pub mod report;
 pub mod root;

@@ -1,0 +1,456 @@
+//! Fix for `berkeley-db-map`: every `hash:`/`btree:` table becomes `lmdb:`.
+//!
+//! * The type is changed where it is written: `site_db = hash` feeding three tables is one
+//!   edit of that line. `proxy:` wrappers and `unionmap:{...}` members stay as they are
+//!   (only the type word changes).
+//! * A table with a text source is rebuilt (`postmap -c DIR lmdb:FILE`, `postalias` for
+//!   alias tables) before the config switches to it. Caches (TLS session, postscreen,
+//!   verify) have no source: they start empty as lmdb.
+//! * A type word shared by several tables is switched only if every one of them can be:
+//!   a table without a text source (or whose rebuild failed) keeps the whole group as it
+//!   is, with the reason and the remediation.
+//! * `default_database_type = lmdb`; `postscreen_cache_map` and `address_verify_map` are
+//!   set explicitly when postscreen/verify are in use and their built-in default is
+//!   Berkeley DB.
+//! * Without lmdb support nothing changes: the remediation is `dnf install postfix-lmdb`.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::plan::{Cx, Draft, Out, Planner, Rebuild, Tool};
+use crate::config::{ConfigFile, MapRef};
+use crate::finding::Applicability;
+
+pub struct BerkeleyDb;
+
+const ID: &str = "berkeley-db-map";
+
+/// Berkeley DB map types.
+const BDB: [&str; 2] = ["hash", "btree"];
+
+/// Parameters whose table is a cache the daemons fill themselves (no text source).
+const CACHES: &[&str] = &[
+    "address_verify_map",
+    "postscreen_cache_map",
+    "smtpd_tls_session_cache_database",
+    "smtp_tls_session_cache_database",
+    "lmtp_tls_session_cache_database",
+    "smtp_sasl_auth_cache_name",
+    "lmtp_sasl_auth_cache_name",
+];
+
+/// Parameters whose tables are alias tables (built with postalias).
+const ALIAS_PARAMS: &[&str] = &["alias_maps", "alias_database"];
+
+/// The built-in default of `name` (see [`Cx::default_value`]).
+pub fn builtin_default(cx: &Cx, name: &str) -> Option<String> {
+    cx.default_value(name)
+}
+
+/// Why one reference cannot be switched, with the remediation.
+struct Blocked {
+    reason: String,
+    commands: Vec<Vec<String>>,
+}
+
+struct Item<'a> {
+    r: &'a MapRef,
+    rebuild: Option<Rebuild>,
+    blocked: Option<Blocked>,
+}
+
+fn describe(r: &MapRef) -> String {
+    let mut s = String::new();
+    for w in &r.wrappers {
+        s.push_str(w);
+        s.push(':');
+    }
+    s.push_str(&r.text);
+    match &r.service {
+        Some(svc) => format!("{s} (master.cf {svc} -o {})", r.parameter),
+        None => format!("{s} ({})", r.parameter),
+    }
+}
+
+impl BerkeleyDb {
+    fn classify<'a>(&self, cx: &Cx, r: &'a MapRef) -> Item<'a> {
+        let mut item = Item {
+            r,
+            rebuild: None,
+            blocked: None,
+        };
+        if CACHES.contains(&r.parameter.as_str()) {
+            return item;
+        }
+        if !r.name.starts_with('/') {
+            item.blocked = Some(Blocked {
+                reason: format!(
+                    "the table name {:?} is not an absolute file name, so there is no text \
+                     source to rebuild it from",
+                    r.name
+                ),
+                commands: Vec::new(),
+            });
+            return item;
+        }
+        let alias = ALIAS_PARAMS.contains(&r.parameter.as_str());
+        let tool = if alias {
+            Tool::Postalias
+        } else {
+            Tool::Postmap
+        };
+        let source = PathBuf::from(&r.name);
+        let is_file = cx
+            .facts
+            .root
+            .resolve(&source)
+            .map(|p| p.is_file())
+            .unwrap_or(false);
+        if !is_file {
+            let dump = format!(
+                "{} -s {}:{} > {}",
+                tool.program(),
+                r.map_type,
+                r.name,
+                r.name
+            );
+            item.blocked = Some(Blocked {
+                reason: format!(
+                    "{} has no text source ({} does not exist), so an lmdb table cannot be \
+                     built; recreate the source from the Berkeley DB file while this release \
+                     can still read it, then run the fix again",
+                    r.text, r.name
+                ),
+                commands: vec![
+                    vec!["sh".into(), "-c".into(), dump],
+                    vec![
+                        "postfix-preupgrade".into(),
+                        "fix".into(),
+                        "--only".into(),
+                        ID.into(),
+                    ],
+                ],
+            });
+            return item;
+        }
+        if let Some((_, msg)) = cx
+            .opts
+            .support
+            .failed_tables
+            .iter()
+            .find(|(p, _)| *p == source)
+        {
+            item.blocked = Some(Blocked {
+                reason: format!("building the lmdb table from {} failed: {msg}", r.name),
+                commands: vec![vec![
+                    tool.program().into(),
+                    "-c".into(),
+                    cx.inst.config_directory.display().to_string(),
+                    format!("lmdb:{}", r.name),
+                ]],
+            });
+            return item;
+        }
+        item.rebuild = Some(Rebuild {
+            tool,
+            config_dir: cx.inst.config_directory.clone(),
+            map_type: "lmdb".into(),
+            source,
+        });
+        item
+    }
+}
+
+/// Services in the draft's master.cf that run `command`.
+fn runs(draft: &Draft, command: &str) -> bool {
+    draft.master.as_ref().is_some_and(|m| {
+        m.services()
+            .iter()
+            .any(|s| s.command == command || s.command.rsplit('/').next() == Some(command))
+    })
+}
+
+/// Whether a reference's type came through `default_database_type`.
+fn via_ddt(r: &MapRef) -> bool {
+    r.via
+        .as_ref()
+        .is_some_and(|v| v.parameter == "default_database_type")
+}
+
+/// Whether a reference's type is the built-in default of `default_database_type`
+/// (main.cf does not set it, so there is no place to edit but adding it).
+fn from_builtin_ddt(r: &MapRef) -> bool {
+    r.via
+        .as_ref()
+        .is_some_and(|v| v.parameter == "default_database_type" && v.line.is_none())
+}
+
+/// The map type of `type:name` text.
+fn type_of(v: &str) -> Option<&str> {
+    v.split_once(':').map(|(t, _)| t)
+}
+
+impl Planner for BerkeleyDb {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn plan(&self, cx: &Cx, draft: &mut Draft, out: &mut Out) {
+        if !cx.facts.upgrade_path.lacks_berkeley_db() {
+            return;
+        }
+        let main_path = cx.inst.main_cf_path();
+        let master_path = cx.inst.master_cf_path();
+        let defaults = |n: &str| cx.default_value(n);
+        let refs = crate::config::map_refs(&draft.main, draft.master.as_ref(), &defaults);
+        let bdb: Vec<&MapRef> = refs
+            .iter()
+            .filter(|r| BDB.contains(&r.map_type.as_str()))
+            .collect();
+
+        // built-in Berkeley DB caches of services in use
+        let mut implicit: Vec<(&str, String)> = Vec::new();
+        let in_use = [
+            ("postscreen_cache_map", runs(draft, "postscreen")),
+            // verify(8) runs on demand once it is in master.cf
+            ("address_verify_map", runs(draft, "verify")),
+        ];
+        for (param, used) in in_use {
+            if !used || draft.main.get(param).is_some() {
+                continue;
+            }
+            if let Some(d) = builtin_default(cx, param) {
+                if type_of(&d).is_some_and(|t| BDB.contains(&t)) {
+                    implicit.push((param, d));
+                }
+            }
+        }
+        let ddt = {
+            let v = cx.expanded(draft, "default_database_type");
+            let v = if draft.main.get("default_database_type").is_none() {
+                builtin_default(cx, "default_database_type").unwrap_or(v)
+            } else {
+                v
+            };
+            BDB.contains(&v.trim())
+        };
+        if bdb.is_empty() && implicit.is_empty() && !ddt {
+            return;
+        }
+
+        if let Some(why) = &cx.opts.support.lmdb_missing {
+            let cmd = vec![vec!["dnf".into(), "install".into(), "postfix-lmdb".into()]];
+            let reason = format!("{why}; nothing is switched to lmdb until it is installed");
+            for r in &bdb {
+                let file = match r.file {
+                    ConfigFile::Main => &main_path,
+                    ConfigFile::Master => &master_path,
+                };
+                out.left
+                    .push(cx.left(ID, Some(file), describe(r), reason.clone(), cmd.clone()));
+            }
+            for (p, d) in &implicit {
+                out.left.push(cx.left(
+                    ID,
+                    Some(&main_path),
+                    format!("{p} (built-in default {d})"),
+                    reason.clone(),
+                    cmd.clone(),
+                ));
+            }
+            if ddt {
+                out.left.push(cx.left(
+                    ID,
+                    Some(&main_path),
+                    "default_database_type".into(),
+                    reason,
+                    cmd,
+                ));
+            }
+            return;
+        }
+
+        // group the references by where their type word is written
+        let items: Vec<Item> = bdb.iter().map(|r| self.classify(cx, r)).collect();
+        let mut groups: BTreeMap<(u8, usize, usize), Vec<&Item>> = BTreeMap::new();
+        let mut implicit_ddt: Vec<&Item> = Vec::new();
+        // set when a table that cannot be switched takes its type from
+        // default_database_type: then that stays as it is
+        let mut ddt_blocked: Option<String> = None;
+        for it in &items {
+            match &it.r.type_at {
+                Some(s) => {
+                    let f = match s.file {
+                        ConfigFile::Main => 0,
+                        ConfigFile::Master => 1,
+                    };
+                    groups.entry((f, s.line, s.column)).or_default().push(it);
+                }
+                // the type is default_database_type's built-in value: switched by
+                // setting default_database_type below
+                None if from_builtin_ddt(it.r) => implicit_ddt.push(it),
+                None => {
+                    let file = match it.r.file {
+                        ConfigFile::Main => &main_path,
+                        ConfigFile::Master => &master_path,
+                    };
+                    out.left.push(
+                        cx.left(
+                            ID,
+                            Some(file),
+                            describe(it.r),
+                            "the map type is assembled by $name expansion and is not written in \
+                         one place; change it to lmdb by hand"
+                                .into(),
+                            Vec::new(),
+                        ),
+                    );
+                }
+            }
+        }
+        let mut edits: Vec<(u8, usize, usize, String)> = Vec::new();
+        for ((f, line, column), members) in &groups {
+            let file = if *f == 0 { &main_path } else { &master_path };
+            let blocker = members.iter().find(|m| m.blocked.is_some());
+            if let Some(b) = blocker {
+                if members.iter().any(|m| via_ddt(m.r)) {
+                    ddt_blocked = Some(b.r.text.clone());
+                }
+                let b_desc = b.r.name.clone();
+                for m in members {
+                    let (reason, commands) = match &m.blocked {
+                        Some(bl) => (bl.reason.clone(), bl.commands.clone()),
+                        None => (
+                            format!(
+                                "its type is written at {} line {line}, which also gives the \
+                                 type of {b_desc}; that table cannot be switched: {}",
+                                file.display(),
+                                b.blocked.as_ref().map(|x| x.reason.as_str()).unwrap_or("")
+                            ),
+                            b.blocked
+                                .as_ref()
+                                .map(|x| x.commands.clone())
+                                .unwrap_or_default(),
+                        ),
+                    };
+                    out.left
+                        .push(cx.left(ID, Some(file), describe(m.r), reason, commands));
+                }
+                continue;
+            }
+            let first = members[0].r;
+            let ty = first
+                .type_at
+                .as_ref()
+                .map(|s| s.text.clone())
+                .unwrap_or_default();
+            edits.push((*f, *line, *column, ty.clone()));
+            let used: Vec<String> = members.iter().map(|m| describe(m.r)).collect();
+            let place = match &first.via {
+                Some(v)
+                    if v.line == Some(*line) && v.file == first.type_at.as_ref().unwrap().file =>
+                {
+                    format!("{} line {line} ({})", file.display(), v.parameter)
+                }
+                _ => format!("{} line {line}", file.display()),
+            };
+            let mut fix = cx.fix(
+                ID,
+                Applicability::Safe,
+                Some(file),
+                format!("{ty} -> lmdb at {place}: {}", used.join(", ")),
+            );
+            let built: Vec<String> = members
+                .iter()
+                .filter_map(|m| m.rebuild.as_ref())
+                .map(|r| r.output().display().to_string())
+                .collect();
+            if !built.is_empty() {
+                fix.note = Some(format!("after building {}", built.join(", ")));
+            }
+            out.fixes.push(fix);
+            out.rebuilds
+                .extend(members.iter().filter_map(|m| m.rebuild.clone()));
+        }
+        // later positions first, so earlier spans stay valid
+        edits.sort_by(|a, b| b.cmp(a));
+        for (f, line, column, ty) in edits {
+            let res = if f == 0 {
+                draft.main.replace_at(line, column, &ty, "lmdb")
+            } else {
+                match draft.master.as_mut() {
+                    Some(m) => m.replace_at(line, column, &ty, "lmdb"),
+                    None => continue,
+                }
+            };
+            if let Err(e) = res {
+                out.left.push(cx.left(
+                    ID,
+                    Some(if f == 0 { &main_path } else { &master_path }),
+                    format!("{ty} at line {line}"),
+                    format!("internal: the edit was refused: {e}"),
+                    Vec::new(),
+                ));
+            }
+        }
+        for (param, d) in implicit {
+            let new = format!("lmdb:{}", d.split_once(':').map(|x| x.1).unwrap_or(""));
+            if draft.main.set(param, &new).is_ok() {
+                out.fixes.push(cx.fix(
+                    ID,
+                    Applicability::Safe,
+                    Some(&main_path),
+                    format!("{param} = {new} (the built-in default is {d}, in use here)"),
+                ));
+            }
+        }
+        if let Some(b) = implicit_ddt.iter().find(|m| m.blocked.is_some()) {
+            ddt_blocked = Some(b.r.text.clone());
+            for m in &implicit_ddt {
+                let bl = b.blocked.as_ref().expect("found above");
+                let reason = match &m.blocked {
+                    Some(own) => own.reason.clone(),
+                    None => format!(
+                        "its type is default_database_type's, which also gives the type of {}: {}",
+                        b.r.text, bl.reason
+                    ),
+                };
+                out.left.push(cx.left(
+                    ID,
+                    Some(&main_path),
+                    describe(m.r),
+                    reason,
+                    bl.commands.clone(),
+                ));
+            }
+        }
+        if ddt {
+            if let Some(t) = ddt_blocked {
+                out.left.push(cx.left(
+                    ID,
+                    Some(&main_path),
+                    "default_database_type".into(),
+                    format!("it gives the type of {t}, which cannot be switched (see above)"),
+                    Vec::new(),
+                ));
+            } else if draft.main.set("default_database_type", "lmdb").is_ok() {
+                let mut fix = cx.fix(
+                    ID,
+                    Applicability::Safe,
+                    Some(&main_path),
+                    "default_database_type = lmdb (untyped tables, postmap and newaliases)".into(),
+                );
+                let built: Vec<String> = implicit_ddt
+                    .iter()
+                    .filter_map(|m| m.rebuild.as_ref())
+                    .map(|r| r.output().display().to_string())
+                    .collect();
+                if !built.is_empty() {
+                    fix.note = Some(format!("after building {}", built.join(", ")));
+                }
+                out.fixes.push(fix);
+                out.rebuilds
+                    .extend(implicit_ddt.iter().filter_map(|m| m.rebuild.clone()));
+            }
+        }
+    }
+}

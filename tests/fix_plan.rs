@@ -1,0 +1,282 @@
+//! Planning through the library on real facts: every corpus config (real-world main.cf
+//! and master.cf) planned for a RHEL 9 → 10 upgrade reaches a fixed point and the real
+//! postconf reports nothing new on the result; lmdb support missing changes nothing and
+//! names `dnf install postfix-lmdb`; a path whose target keeps Berkeley DB plans no
+//! lmdb switch.
+mod fix_support;
+
+use std::path::Path;
+
+use fix_support::*;
+use postfix_preupgrade::cli::{ColorWhen, GlobalOpts};
+use postfix_preupgrade::facts::{collect_with, Facts, Tools};
+use postfix_preupgrade::fix::{self, PlanOptions, Support};
+use postfix_preupgrade::policy::Selection;
+
+fn opts(root: &Path, target: Option<&str>) -> GlobalOpts {
+    GlobalOpts {
+        root: root.to_path_buf(),
+        config_dir: None,
+        target: target.map(str::to_string),
+        source: None,
+        postfix_version: None,
+        color: ColorWhen::Never,
+        quiet: false,
+        verbose: 0,
+    }
+}
+
+fn facts(root: &Path, target: Option<&str>) -> Facts {
+    let tools = Tools {
+        rpm: None,
+        postconf: None,
+    };
+    collect_with(&opts(root, target), None, &tools).unwrap()
+}
+
+fn all(support: Support) -> PlanOptions {
+    PlanOptions {
+        selection: Selection::all(),
+        unsafe_fixes: false,
+        support,
+    }
+}
+
+fn root_with(main: &[u8], master: &[u8], release: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    os_release(tmp.path(), release);
+    let d = tmp.path().join("etc/postfix");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("main.cf"), main).unwrap();
+    std::fs::write(d.join("master.cf"), master).unwrap();
+    tmp
+}
+
+#[test]
+fn corpus_plans_reach_a_fixed_point_postconf_accepts() {
+    require_postfix_tools();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/corpus");
+    let mut n = 0;
+    let mut changed = 0;
+    let mut dirs: Vec<_> = std::fs::read_dir(&corpus)
+        .unwrap_or_else(|e| panic!("{}: {e}", corpus.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("main.cf").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let main = std::fs::read(dir.join("main.cf")).unwrap();
+        let master = std::fs::read(dir.join("master.cf")).unwrap_or_default();
+        let tmp = root_with(&main, &master, "9.4");
+        let f = facts(tmp.path(), Some("10"));
+        let plan = fix::plan(&f, &all(Support::default()));
+        n += 1;
+        if plan.changes.is_empty() {
+            continue;
+        }
+        changed += 1;
+        // the real postconf finds nothing new in the planned files
+        fix::validate::validate(&f, &plan, Path::new("postconf"))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        // re-planned on the planned bytes: nothing more to change
+        for c in &plan.changes {
+            let host = tmp.path().join(c.path.strip_prefix("/").unwrap());
+            std::fs::write(host, &c.new).unwrap();
+        }
+        let again = fix::plan(&facts(tmp.path(), Some("10")), &all(Support::default()));
+        assert!(
+            again.changes.is_empty(),
+            "{}: not at a fixed point:\n{}",
+            dir.display(),
+            fix::render_plan(&again)
+        );
+    }
+    assert!(n >= 20, "corpus too small: {n}");
+    assert!(changed >= 5, "only {changed} corpus configs needed a fix");
+}
+
+#[test]
+fn without_lmdb_support_nothing_switches() {
+    let tmp = root_with(
+        b"alias_maps = hash:/etc/aliases\ndefault_database_type = hash\n",
+        b"smtp inet n - n - - smtpd\n",
+        "9.4",
+    );
+    std::fs::write(tmp.path().join("etc/aliases"), "a: b\n").unwrap();
+    let f = facts(tmp.path(), Some("10"));
+    let plan = fix::plan(
+        &f,
+        &all(Support {
+            lmdb_missing: Some("the postfix-lmdb package is not installed".into()),
+            failed_tables: Vec::new(),
+        }),
+    );
+    assert!(plan
+        .changes
+        .iter()
+        .all(|c| !String::from_utf8_lossy(&c.new).contains("lmdb")));
+    assert!(plan.rebuilds.is_empty());
+    let left: Vec<_> = plan
+        .left
+        .iter()
+        .filter(|l| l.check == "berkeley-db-map")
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    for l in left {
+        assert!(l.reason.contains("postfix-lmdb package is not installed"));
+        assert_eq!(l.commands, vec![vec!["dnf", "install", "postfix-lmdb"]]);
+    }
+}
+
+#[test]
+fn target_with_berkeley_db_plans_no_switch() {
+    let tmp = root_with(
+        b"alias_maps = hash:/etc/aliases\n",
+        b"smtp inet n - n - - smtpd\n",
+        "8.10",
+    );
+    std::fs::write(tmp.path().join("etc/aliases"), "a: b\n").unwrap();
+    let f = facts(tmp.path(), Some("9"));
+    let plan = fix::plan(&f, &all(Support::default()));
+    assert!(plan.rebuilds.is_empty());
+    assert!(plan.fixes.iter().all(|x| x.check != "berkeley-db-map"));
+}
+
+#[test]
+fn review_fix_needs_unsafe() {
+    let tmp = root_with(
+        b"smtpd_recipient_restrictions = check_relay_domains\n",
+        b"smtp inet n - n - - smtpd\n",
+        "9.4",
+    );
+    let f = facts(tmp.path(), Some("10"));
+    let plan = fix::plan(&f, &all(Support::default()));
+    assert!(plan
+        .changes
+        .iter()
+        .all(|c| !String::from_utf8_lossy(&c.new).contains("reject_unauth_destination")));
+    let l = plan
+        .left
+        .iter()
+        .find(|l| l.check == "removed-restriction")
+        .unwrap();
+    assert!(
+        l.reason.starts_with("needs review (fix --unsafe"),
+        "{}",
+        l.reason
+    );
+    let mut o = all(Support::default());
+    o.unsafe_fixes = true;
+    let plan = fix::plan(&f, &o);
+    let fixd = plan
+        .fixes
+        .iter()
+        .find(|x| x.check == "removed-restriction")
+        .unwrap();
+    assert_eq!(
+        fixd.applicability,
+        postfix_preupgrade::finding::Applicability::Review
+    );
+    assert!(fixd.note.as_deref().unwrap().contains("relay_domains"));
+}
+
+#[test]
+fn validation_rejects_what_postconf_newly_complains_about() {
+    require_postfix_tools();
+    let tmp = root_with(
+        b"myhostname = mail.example.com\n",
+        b"smtp      inet  n       -       n       -       -       smtpd\n",
+        "9.4",
+    );
+    let f = facts(tmp.path(), Some("10"));
+    let change = |main: &[u8], master: &[u8]| fix::Plan {
+        changes: vec![
+            fix::FileChange {
+                instance: "-".into(),
+                path: "/etc/postfix/main.cf".into(),
+                old: b"myhostname = mail.example.com\n".to_vec(),
+                new: main.to_vec(),
+            },
+            fix::FileChange {
+                instance: "-".into(),
+                path: "/etc/postfix/master.cf".into(),
+                old: b"smtp      inet  n       -       n       -       -       smtpd\n".to_vec(),
+                new: master.to_vec(),
+            },
+        ],
+        ..Default::default()
+    };
+    let pc = Path::new("postconf");
+    // an edit postconf accepts silently
+    let ok = change(
+        b"myhostname = mail.example.com\ndefault_database_type = lmdb\n",
+        b"smtp      inet  n       -       n       -       -       smtpd\n",
+    );
+    fix::validate::validate(&f, &ok, pc).unwrap();
+    // a new warning (unused parameter), named as on the inspected system
+    let warn = change(
+        b"myhostname = mail.example.com\nno_such_parameter_here = 1\n",
+        b"smtp      inet  n       -       n       -       -       smtpd\n",
+    );
+    let e = fix::validate::validate(&f, &warn, pc).unwrap_err();
+    assert!(
+        e.contains("unused parameter: no_such_parameter_here=1"),
+        "{e}"
+    );
+    assert!(e.contains("/etc/postfix/main.cf"), "{e}");
+    // a file postconf refuses
+    let fatal = change(
+        b"myhostname = mail.example.com\n",
+        b"smtp      inet  n       -       n       -       -\n",
+    );
+    let e = fix::validate::validate(&f, &fatal, pc).unwrap_err();
+    assert!(e.contains("postconf fails") || e.contains("fatal"), "{e}");
+}
+
+#[test]
+fn compatibility_level_review_fix_only_raises_the_level() {
+    // a chroot "-" entry that is not valid UTF-8 cannot be pinned to y
+    let tmp = root_with(
+        b"myhostname = mail.example.com\n",
+        b"smtp      inet  n       -       -       -       -       smtpd -o smtpd_banner=caf\xe9\n",
+        "8.10",
+    );
+    let f = facts(tmp.path(), Some("9"));
+    let mut o = all(Support::default());
+    o.selection = Selection::new(&["compatibility-level".into()], &[], &fix::known_ids()).unwrap();
+    let plan = fix::plan(&f, &o);
+    assert!(plan.changes.is_empty(), "{}", fix::render_plan(&plan));
+    let l = &plan.left[0];
+    assert!(
+        l.reason
+            .starts_with("needs review (fix --unsafe only raises the level to 2)"),
+        "{}",
+        l.reason
+    );
+    o.unsafe_fixes = true;
+    let plan = fix::plan(&f, &o);
+    assert_eq!(plan.changes.len(), 1, "{}", fix::render_plan(&plan));
+    assert_eq!(
+        plan.changes[0].new,
+        b"myhostname = mail.example.com\ncompatibility_level = 2\n".to_vec()
+    );
+    assert_eq!(
+        plan.fixes[0].applicability,
+        postfix_preupgrade::finding::Applicability::Review
+    );
+    // with the entry valid, the safe fix pins instead
+    let tmp = root_with(
+        b"myhostname = mail.example.com\n",
+        b"smtp      inet  n       -       -       -       -       smtpd\n",
+        "8.10",
+    );
+    let plan = fix::plan(&facts(tmp.path(), Some("9")), &o);
+    assert_eq!(
+        plan.fixes[0].applicability,
+        postfix_preupgrade::finding::Applicability::Safe
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&plan.changes[1].new),
+        "smtp      inet  n       -       y       -       -       smtpd\n"
+    );
+}

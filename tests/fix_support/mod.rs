@@ -1,0 +1,117 @@
+//! Helpers shared by the `fix` tests: temporary roots, running the real binary, the real
+//! Postfix tools (which must be installed: a missing one fails the test loudly).
+#![allow(dead_code)]
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_postfix-preupgrade");
+
+/// Panic unless the real Postfix tools are on the PATH (and postconf lists lmdb).
+pub fn require_postfix_tools() {
+    for t in ["postconf", "postmap", "postalias"] {
+        let found = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).any(|d| d.join(t).is_file()))
+            .unwrap_or(false);
+        let found = found || Path::new("/usr/sbin").join(t).is_file();
+        assert!(
+            found,
+            "{t} is missing: install Debian's postfix and postfix-lmdb (scripts/test.sh does)"
+        );
+    }
+    let m = Command::new("postconf")
+        .arg("-m")
+        .output()
+        .expect("postconf -m runs");
+    assert!(
+        String::from_utf8_lossy(&m.stdout)
+            .lines()
+            .any(|l| l == "lmdb"),
+        "postconf -m lacks lmdb: install postfix-lmdb"
+    );
+}
+
+/// Run the binary with `args`, stdin closed (no terminal).
+pub fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("LEAPP_UPGRADE_PATH_TARGET_RELEASE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Copy a directory tree (files, dirs, symlinks), keeping modes.
+pub fn copy_tree(from: &Path, to: &Path) {
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// Every regular file under `dir` (relative path → bytes), skipping `skip` prefixes.
+pub fn snapshot(dir: &Path, skip: &[&str]) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+    {
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let rel = e.path().strip_prefix(dir).unwrap().to_path_buf();
+        if skip.iter().any(|s| rel.starts_with(s)) {
+            continue;
+        }
+        out.insert(rel, std::fs::read(e.path()).unwrap());
+    }
+    out
+}
+
+/// The fixture roots of the repository.
+pub fn fixture_root(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/roots")
+        .join(name)
+}
+
+/// `postconf -c DIR ARGS`: (stdout, stderr, success).
+pub fn postconf(dir: &Path, args: &[&str]) -> (String, String, bool) {
+    let o = Command::new("postconf")
+        .arg("-c")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("postconf runs");
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        o.status.success(),
+    )
+}
+
+/// Write `os-release` for a RHEL release like `9.4`.
+pub fn os_release(root: &Path, version: &str) {
+    let major = version.split('.').next().unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        format!(
+            "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"{version}\"\n\
+             PLATFORM_ID=\"platform:el{major}\"\n"
+        ),
+    )
+    .unwrap();
+}
