@@ -5,13 +5,12 @@
 //! `rpm` writes into scratch copies of the roots.
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::SystemTime;
 
 use postfix_preupgrade::checks;
 use postfix_preupgrade::cli::{ColorWhen, GlobalOpts};
 use postfix_preupgrade::engine;
-use postfix_preupgrade::facts::{self, rpmdb, Facts, Tools};
+use postfix_preupgrade::facts::{self, Facts, Tools};
 use postfix_preupgrade::finding::{Applicability, Finding, Severity};
 use postfix_preupgrade::policy::Selection;
 use postfix_preupgrade::report::{self, ReportMeta};
@@ -77,15 +76,12 @@ fn opts(root: &Path, source: Option<&str>, target: &str) -> GlobalOpts {
     }
 }
 
-fn rpm_tool() -> PathBuf {
-    rpmdb::which("rpm").unwrap_or_else(|| {
-        panic!("`rpm` is not on the PATH: install it (Debian: apt-get install rpm)")
-    })
-}
+mod support;
+use support::{build_rpm, rpm_install, tool, PkgFile};
 
 fn collect(root: &Path, source: Option<&str>, target: &str) -> Facts {
     let tools = Tools {
-        rpm: Some(rpm_tool()),
+        rpm: Some(tool("rpm")),
         postconf: None,
     };
     facts::collect_with(&opts(root, source, target), None, &tools).unwrap()
@@ -98,40 +94,20 @@ fn with_packages(fixture_name: &str, tag: &str, pkgs: &[(&str, &str, &str)]) -> 
     let root = base.join("root");
     copy_tree(&fixture(fixture_name), &root);
     let dir = base.join("pkgs");
-    fs::create_dir_all(&dir).unwrap();
-    let mut rpms = Vec::new();
-    for (name, version, release) in pkgs {
-        let mut b =
-            rpm::PackageBuilder::new(name, version, "MIT", "x86_64", "fake package for tests");
-        b.release(*release)
-            .description("A fake package built by postfix-preupgrade's tests.");
-        b.using_config(rpm::BuildConfig::default().compression(rpm::CompressionType::Gzip));
-        let opts =
-            rpm::FileOptions::new(format!("/usr/share/doc/{name}/README")).permissions(0o644);
-        b.with_file_contents(b"fake\n".to_vec(), opts).unwrap();
-        let out = dir.join(format!("{name}.rpm"));
-        b.build().unwrap().write_file(&out).unwrap();
-        rpms.push(out);
-    }
-    let out = Command::new(rpm_tool())
-        .arg("--root")
-        .arg(&root)
-        .args(["--dbpath", "/var/lib/rpm", "--define", "_db_backend sqlite"])
-        .args([
-            "-i",
-            "--nodeps",
-            "--noscripts",
-            "--ignorearch",
-            "--ignoreos",
-        ])
-        .args(&rpms)
-        .output()
-        .expect("run rpm -i");
-    assert!(
-        out.status.success(),
-        "rpm -i failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let rpms: Vec<PathBuf> = pkgs
+        .iter()
+        .map(|(name, version, release)| {
+            let readme = format!("/usr/share/doc/{name}/README");
+            let file = PkgFile {
+                path: &readme,
+                contents: b"fake
+",
+                config: false,
+            };
+            build_rpm(&dir, name, version, release, &[file])
+        })
+        .collect();
+    rpm_install(&root, &rpms);
     root
 }
 

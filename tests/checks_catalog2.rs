@@ -13,7 +13,7 @@ use std::time::UNIX_EPOCH;
 use postfix_preupgrade::checks::{find, Check};
 use postfix_preupgrade::cli::{ColorWhen, GlobalOpts};
 use postfix_preupgrade::engine::run_checks;
-use postfix_preupgrade::facts::{self, rpmdb, Facts, Tools};
+use postfix_preupgrade::facts::{self, Facts, Tools};
 use postfix_preupgrade::finding::{Finding, Severity};
 use postfix_preupgrade::policy::Selection;
 use postfix_preupgrade::report::{self, ReportMeta};
@@ -326,11 +326,8 @@ fn rpmnew_negative() {
     assert!(run_on("rpmnew-pending", &fixture("cat2-pcre"), "9.6", "10").is_empty());
 }
 
-fn tool(name: &str) -> PathBuf {
-    rpmdb::which(name).unwrap_or_else(|| {
-        panic!("`{name}` is not on the PATH: install it (Debian: apt-get install rpm openssl)")
-    })
-}
+mod support;
+use support::{build_rpm, rpm_install, tool, PkgFile};
 
 /// A RHEL 9 root whose postfix package (built with the `rpm` crate, installed by the real
 /// rpm) ships `main` and `master`; master.cf is then changed by the "admin".
@@ -343,43 +340,20 @@ fn rpm_root(name: &str, main: &str, master: &str) -> PathBuf {
         "ID=\"rhel\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"9.6\"\n",
     )
     .unwrap();
-    let mut b = rpm::PackageBuilder::new("postfix", "3.5.9", "IPL", "x86_64", "fake postfix");
-    b.release("1.el9").description("A fake package for tests.");
-    b.using_config(rpm::BuildConfig::default().compression(rpm::CompressionType::Gzip));
-    for (path, content) in [
-        ("/etc/postfix/main.cf", main),
-        ("/etc/postfix/master.cf", master),
-    ] {
-        b.with_file_contents(
-            content.as_bytes().to_vec(),
-            rpm::FileOptions::new(path)
-                .permissions(0o644)
-                .config()
-                .noreplace(),
-        )
-        .unwrap();
-    }
-    let pkg = base.join("postfix.rpm");
-    b.build().unwrap().write_file(&pkg).unwrap();
-    let out = Command::new(tool("rpm"))
-        .arg("--root")
-        .arg(&root)
-        .args(["--dbpath", "/var/lib/rpm", "--define", "_db_backend sqlite"])
-        .args([
-            "-i",
-            "--nodeps",
-            "--noscripts",
-            "--ignorearch",
-            "--ignoreos",
-        ])
-        .arg(&pkg)
-        .output()
-        .expect("run rpm -i");
-    assert!(
-        out.status.success(),
-        "rpm -i: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let files = [
+        PkgFile {
+            path: "/etc/postfix/main.cf",
+            contents: main.as_bytes(),
+            config: true,
+        },
+        PkgFile {
+            path: "/etc/postfix/master.cf",
+            contents: master.as_bytes(),
+            config: true,
+        },
+    ];
+    let pkg = build_rpm(&base, "postfix", "3.5.9", "1.el9", &files);
+    rpm_install(&root, &[pkg]);
     let mut m = master.to_string();
     m.push_str("relay     unix  -       -       n       -       -       smtp\n");
     fs::write(root.join("etc/postfix/master.cf"), m).unwrap();

@@ -11,11 +11,8 @@ use postfix_preupgrade::root::Root;
 const MAIN_CF: &str = "# stock main.cf of the fake package\nqueue_directory = /var/spool/postfix\nalias_maps = hash:/etc/aliases\n";
 const MASTER_CF: &str = "smtp      inet  n       -       n       -       -       smtpd\n";
 
-fn tool(name: &str) -> PathBuf {
-    rpmdb::which(name).unwrap_or_else(|| {
-        panic!("`{name}` is not on the PATH: install it (Debian: apt-get install rpm postfix)")
-    })
-}
+mod support;
+use support::{rpm_install, tool, PkgFile};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -27,22 +24,15 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn build(dir: &Path, name: &str, version: &str, files: &[(&str, &str, bool)]) -> PathBuf {
-    let mut b = rpm::PackageBuilder::new(name, version, "MIT", "x86_64", "fake package for tests");
-    b.release("1.el9")
-        .description("A fake package built by postfix-preupgrade's tests.");
-    b.using_config(rpm::BuildConfig::default().compression(rpm::CompressionType::Gzip));
-    for (path, content, config) in files {
-        let mut opts = rpm::FileOptions::new(*path).permissions(0o644);
-        if *config {
-            opts = opts.config().noreplace();
-        }
-        b.with_file_contents(content.as_bytes().to_vec(), opts)
-            .unwrap();
-    }
-    let pkg = b.build().unwrap();
-    let out = dir.join(format!("{name}-{version}-1.el9.x86_64.rpm"));
-    pkg.write_file(&out).unwrap();
-    out
+    let files: Vec<PkgFile> = files
+        .iter()
+        .map(|(path, contents, config)| PkgFile {
+            path,
+            contents: contents.as_bytes(),
+            config: *config,
+        })
+        .collect();
+    support::build_rpm(dir, name, version, "1.el9", &files)
 }
 
 /// A RHEL 9 root with postfix, postfix-lmdb and two unrelated packages installed by the
@@ -88,25 +78,7 @@ fn rhel9_root(name: &str) -> PathBuf {
             &[("/usr/bin/fakebash", "x\n", false)],
         ),
     ];
-    let out = Command::new(tool("rpm"))
-        .arg("--root")
-        .arg(&root)
-        .args(["--dbpath", "/var/lib/rpm", "--define", "_db_backend sqlite"])
-        .args([
-            "-i",
-            "--nodeps",
-            "--noscripts",
-            "--ignorearch",
-            "--ignoreos",
-        ])
-        .args(&rpms)
-        .output()
-        .expect("run rpm -i");
-    assert!(
-        out.status.success(),
-        "rpm -i failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    rpm_install(&root, &rpms);
     assert!(root.join("var/lib/rpm/rpmdb.sqlite").is_file());
     root
 }

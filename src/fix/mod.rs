@@ -46,26 +46,9 @@ pub const BACKUP_DIR: &str = "/var/lib/postfix-preupgrade/backups";
 /// The lock that stops two fixes (or a fix and an undo) at once.
 pub const LOCK_FILE: &str = "/var/lib/postfix-preupgrade/lock";
 
-/// Every id `fix --only/--skip` accepts: interface.md's check ids, the registered checks
-/// and the planners' ids.
+/// Every id `fix --only/--skip` accepts: the registered checks and the planners' ids.
 pub fn known_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = vec![
-        "config-syntax",
-        "berkeley-db-map",
-        "smtps-service-renamed",
-        "nis-map",
-        "map-plugin-package",
-        "removed-restriction",
-        "deprecated-parameter",
-        "unknown-parameter",
-        "compatibility-level",
-        "service-name-unresolvable",
-        "pcre-x-flag",
-        "tls-weak-certificate",
-        "rpmnew-pending",
-        "master-internal-services",
-    ];
-    ids.extend(crate::policy::registry_ids());
+    let mut ids = crate::policy::registry_ids();
     ids.extend(planner_ids());
     let mut seen = std::collections::HashSet::new();
     ids.retain(|i| seen.insert(*i));

@@ -1,0 +1,71 @@
+//! Helpers shared by the integration tests: real tools (found or a loud failure, never a
+//! skip) and fake RPM packages built with the `rpm` crate and installed by the real `rpm`
+//! into a root's sqlite database, as on RHEL 9/10.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A real program on the PATH; panics naming the Debian package when it is missing.
+pub fn tool(name: &str) -> PathBuf {
+    postfix_preupgrade::facts::rpmdb::which(name).unwrap_or_else(|| {
+        panic!("`{name}` is not on the PATH: scripts/test.sh installs it (Debian: apt-get install {name})")
+    })
+}
+
+/// One file of a fake package: system path, contents, and whether it is
+/// `%config(noreplace)`.
+pub struct PkgFile<'a> {
+    pub path: &'a str,
+    pub contents: &'a [u8],
+    pub config: bool,
+}
+
+/// Build a fake x86_64 package into `dir` and return the .rpm path.
+pub fn build_rpm(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    release: &str,
+    files: &[PkgFile],
+) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut b = rpm::PackageBuilder::new(name, version, "MIT", "x86_64", "fake package for tests");
+    b.release(release)
+        .description("A fake package built by postfix-preupgrade's tests.");
+    b.using_config(rpm::BuildConfig::default().compression(rpm::CompressionType::Gzip));
+    for f in files {
+        let mut opts = rpm::FileOptions::new(f.path).permissions(0o644);
+        if f.config {
+            opts = opts.config().noreplace();
+        }
+        b.with_file_contents(f.contents.to_vec(), opts).unwrap();
+    }
+    let out = dir.join(format!("{name}-{version}-{release}.x86_64.rpm"));
+    b.build().unwrap().write_file(&out).unwrap();
+    out
+}
+
+/// Install packages into `root` with the real rpm (sqlite database at /var/lib/rpm, no
+/// dependencies or scriptlets: the root is not a whole system).
+pub fn rpm_install(root: &Path, rpms: &[PathBuf]) {
+    let out = Command::new(tool("rpm"))
+        .arg("--root")
+        .arg(root)
+        .args(["--dbpath", "/var/lib/rpm", "--define", "_db_backend sqlite"])
+        .args([
+            "-i",
+            "--nodeps",
+            "--noscripts",
+            "--ignorearch",
+            "--ignoreos",
+        ])
+        .args(rpms)
+        .output()
+        .expect("run rpm -i");
+    assert!(
+        out.status.success(),
+        "rpm -i failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
