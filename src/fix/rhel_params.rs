@@ -79,8 +79,13 @@ impl Planner for DefaultOverrides {
                 continue;
             }
             let new = target.builtin_default(name).unwrap_or("");
+            let new = if new.is_empty() {
+                "an empty value".to_string()
+            } else {
+                format!("\"{new}\"")
+            };
             let summary = format!(
-                "pin {name} = {old} (the RHEL {} default; {} would use \"{new}\")",
+                "pin {name} = {old} (the RHEL {} default; {} would use {new})",
                 cx.facts.source.major, cx.facts.target
             );
             if crate::facts::params::known(&installed, name) {
