@@ -209,6 +209,20 @@ fn master_cf_edits_touch_only_their_lines_and_postconf_agrees() {
                     o.name
                 );
             }
+            // the maxproc field, in place, the columns after it kept
+            let mut e = m.clone();
+            e.set_field(&id, 6, "77").unwrap();
+            only_lines_changed(&master, &e.to_bytes(), s.line, s.end_line)
+                .unwrap_or_else(|x| panic!("{name}: set_field {id}: {x}"));
+            assert_eq!(e.get(&id).unwrap().maxproc, "77", "{name}: {id}");
+            assert_eq!(e.get(&id).unwrap().command, s.command, "{name}: {id}");
+            let f = postconf(&main, &e.to_bytes(), "-F");
+            assert!(
+                f.lines().any(|l| l == format!("{id}/process_limit = 77")),
+                "{name}: {id}:\n{f}"
+            );
+            assert!(e.set_field(&id, 6, "two words").is_err());
+            assert!(e.set_field(&id, 8, "x").is_err());
             let mut e = m.clone();
             e.rename_entry(&id, "renamed-by-test").unwrap();
             only_lines_changed(&master, &e.to_bytes(), s.line, s.line)

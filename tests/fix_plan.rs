@@ -42,6 +42,15 @@ fn all(support: Support) -> PlanOptions {
     }
 }
 
+/// Only the planner of `id`.
+fn only(id: &str) -> PlanOptions {
+    PlanOptions {
+        selection: Selection::new(&[id.to_string()], &[], &fix::known_ids()).unwrap(),
+        unsafe_fixes: false,
+        support: Support::default(),
+    }
+}
+
 fn root_with(main: &[u8], master: &[u8], release: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     os_release(tmp.path(), release);
@@ -279,4 +288,94 @@ fn compatibility_level_review_fix_only_raises_the_level() {
         String::from_utf8_lossy(&plan.changes[1].new),
         "smtp      inet  n       -       y       -       -       smtpd\n"
     );
+}
+
+#[test]
+fn rename_with_both_names_set_is_left_with_the_reason() {
+    let tmp = root_with(
+        b"virtual_maps = regexp:/etc/postfix/a\nvirtual_alias_maps = regexp:/etc/postfix/b\n",
+        b"smtp inet n - n - - smtpd\n",
+        "9.4",
+    );
+    let plan = fix::plan(
+        &facts(tmp.path(), Some("10")),
+        &only("deprecated-parameter"),
+    );
+    assert!(plan.changes.is_empty(), "{}", fix::render_plan(&plan));
+    let l = plan
+        .left
+        .iter()
+        .find(|l| l.check == "deprecated-parameter")
+        .unwrap();
+    assert!(l.reason.contains("virtual_alias_maps is set too"), "{l:?}");
+}
+
+#[test]
+fn postlog_for_an_unwrapped_instance_waits_for_a_postfix_with_postlogd() {
+    // RHEL 7 (Postfix 2.10) to 8: the primary instance is repaired by the RPM's %post;
+    // the second one is not, and 2.10's master cannot run a unix-dgram service yet
+    let tmp = root_with(
+        b"multi_instance_directories = /etc/postfix-b\n",
+        b"smtp      inet  n       -       n       -       -       smtpd\n",
+        "7.9",
+    );
+    let b = tmp.path().join("etc/postfix-b");
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(b.join("main.cf"), "multi_instance_name = postfix-b\n").unwrap();
+    std::fs::write(
+        b.join("master.cf"),
+        "smtp      inet  n       -       n       -       -       smtpd\n",
+    )
+    .unwrap();
+    let plan = fix::plan(
+        &facts(tmp.path(), Some("8")),
+        &only("master-internal-services"),
+    );
+    let later: Vec<_> = plan
+        .later
+        .iter()
+        .filter(|f| f.check == "master-internal-services")
+        .collect();
+    assert!(
+        later
+            .iter()
+            .any(|f| f.summary.contains("postlog/unix-dgram")
+                && f.file.as_deref() == Some(Path::new("/etc/postfix-b/master.cf"))),
+        "{}",
+        fix::render_plan(&plan)
+    );
+    assert!(later.iter().all(|f| f.instance != "-"));
+    // entries 2.10 has (tlsmgr, anvil, ...) are added now, in the file's columns
+    let c = plan
+        .changes
+        .iter()
+        .find(|c| c.path == Path::new("/etc/postfix-b/master.cf"))
+        .unwrap();
+    let new = String::from_utf8_lossy(&c.new);
+    assert!(new.contains("\nanvil     unix  -       -       n       -       1       anvil\n"));
+    assert!(!new.contains("postlog"));
+    assert!(plan
+        .changes
+        .iter()
+        .all(|c| c.path != Path::new("/etc/postfix/master.cf")
+            || !String::from_utf8_lossy(&c.new).contains("anvil")));
+}
+
+#[test]
+fn nis_member_needs_unsafe() {
+    let tmp = root_with(
+        b"alias_maps = hash:/etc/aliases, nis:mail.aliases\n",
+        b"smtp inet n - n - - smtpd\n",
+        "8.10",
+    );
+    let f = facts(tmp.path(), Some("9"));
+    let plan = fix::plan(&f, &only("nis-map"));
+    assert!(plan.changes.is_empty());
+    let l = plan.left.iter().find(|l| l.check == "nis-map").unwrap();
+    assert!(l.reason.contains("no /etc/yp.conf"), "{}", l.reason);
+    let mut o = only("nis-map");
+    o.unsafe_fixes = true;
+    let plan = fix::plan(&f, &o);
+    assert_eq!(plan.changes.len(), 1);
+    assert_eq!(plan.changes[0].new, b"alias_maps = hash:/etc/aliases\n");
 }

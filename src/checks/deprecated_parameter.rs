@@ -287,7 +287,8 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
                          the new one) and delete {}",
                         d.name
                     ),
-                    FixInfo::review(),
+                    // merging is a person's call: `fix` leaves it with the reason
+                    FixInfo::none(),
                 )
             } else if both_know(new) {
                 (
@@ -300,6 +301,7 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
                         "rename it to {new} after the upgrade (Postfix {source} does not know \
                          {new} yet)"
                     ),
+                    // not now; `fix` lists the rename for after the upgrade
                     FixInfo::none(),
                 )
             }

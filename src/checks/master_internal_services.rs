@@ -170,7 +170,12 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
                 format!("{}/{}={}", svc.name, svc.kind, svc.entry),
             ]],
         );
-        f.fix = FixInfo::safe();
+        // the RPM's %post adds it: nothing for `fix` to do
+        f.fix = if repaired {
+            FixInfo::none()
+        } else {
+            FixInfo::safe()
+        };
         out.push(f);
     }
 }

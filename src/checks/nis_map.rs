@@ -34,7 +34,8 @@ impl Check for NisMap {
                   open (\"unsupported dictionary type: nis\"): every lookup through it returns a \
                   temporary error, so mail that needs it (for example local delivery through \
                   alias_maps) is deferred.",
-            fix: "Remove the nis: entry from the list. When the host has no NIS domain (no \
+            fix: "Remove the nis: entry from the list (`postfix-preupgrade fix --unsafe --only \
+                  nis-map` does it where the entry is written as a list member in main.cf). When the host has no NIS domain (no \
                   /etc/yp.conf, no NISDOMAIN), the lookup never returned anything and removing \
                   it changes nothing; otherwise export the NIS map to a local file and use an \
                   lmdb: or texthash: table, or an ldap: table.",
@@ -127,7 +128,27 @@ fn finding(facts: &Facts, inst: &Instance, r: &MapRef, yp_conf: bool) -> Finding
         "Remove {} from {} (postconf -e, or edit the file). {}",
         r.text, r.parameter, nis_hint
     );
-    f.fix = FixInfo::review();
+    // `fix --unsafe` removes a list member written literally in main.cf; inside a
+    // restriction, a wrapper, a $name or a master.cf -o it is a person's edit
+    let classes: Vec<&str> = inst
+        .main()
+        .value("smtpd_restriction_classes")
+        .unwrap_or("")
+        .split(|c: char| c == ',' || c.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let classes: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
+    let restriction = r.parameter.ends_with("_restrictions")
+        || r.parameter.ends_with("_checks")
+        || classes.contains(&r.parameter)
+        || !crate::config::takes_tables(&r.parameter, &classes);
+    let removable =
+        r.wrappers.is_empty() && r.at.is_some() && r.file == ConfigFile::Main && !restriction;
+    f.fix = if removable {
+        FixInfo::review()
+    } else {
+        FixInfo::none()
+    };
     f.links.push(Link {
         url: "https://www.postfix.org/DATABASE_README.html".into(),
         title: "Postfix lookup table overview".into(),

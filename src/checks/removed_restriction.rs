@@ -90,7 +90,20 @@ impl Check for RemovedRestrictionCheck {
                     "Replace {} with {} in {place}. Upstream removed it because {}.",
                     r.name, r.replacement, r.why
                 );
-                f.fix = FixInfo::review();
+                // what `fix` does: reject_maps_rbl becomes one reject_rbl_client per
+                // maps_rbl_domains entry (safe), check_relay_domains is replaced as a review
+                // fix, permit_naked_ip_address has no faithful replacement
+                f.fix = match r.name {
+                    "reject_maps_rbl"
+                        if !catalog_data::effective(facts, inst, None, "maps_rbl_domains")
+                            .trim()
+                            .is_empty() =>
+                    {
+                        FixInfo::safe()
+                    }
+                    "check_relay_domains" => FixInfo::review(),
+                    _ => FixInfo::none(),
+                };
                 f.links.push(catalog_data::deprecation_link());
                 out.push(f);
             }

@@ -8,7 +8,7 @@
 use crate::checks::{Check, CheckDocs};
 use crate::config::Expander;
 use crate::facts::{Facts, Instance};
-use crate::finding::{Finding, Link, Severity};
+use crate::finding::{Finding, FixInfo, Link, Severity};
 
 pub struct Rhel8DefaultOverrides;
 
@@ -77,6 +77,9 @@ impl Check for Rhel8DefaultOverrides {
     fn default_severity(&self) -> Severity {
         Severity::Info
     }
+    fn fixable(&self) -> bool {
+        true
+    }
     fn docs(&self) -> CheckDocs {
         CheckDocs {
             what: "On upgrades from RHEL 8.4 or later, reports each built-in default that \
@@ -93,7 +96,8 @@ impl Check for Rhel8DefaultOverrides {
             fix: "Nothing, if the upstream behaviour is fine. To keep RHEL 8 behaviour for \
                   a while, set the parameter explicitly before the upgrade, e.g. \
                   `postconf -e smtpd_discard_ehlo_keywords=chunking` and `postconf -e \
-                  info_log_address_format=internal`. rhel_ipv6_normalize has no RHEL 9 \
+                  info_log_address_format=internal` (`postfix-preupgrade fix --only \
+                  rhel8-default-overrides` does this, safe). rhel_ipv6_normalize has no RHEL 9 \
                   equivalent: review IPv6 entries of client access tables.",
             references: &[
                 (
@@ -145,6 +149,7 @@ impl Check for Rhel8DefaultOverrides {
                     "-e".into(),
                     format!("{name}={old}"),
                 ]);
+                f.fix = FixInfo::safe();
                 f.links.push(Link {
                     url: format!("https://www.postfix.org/postconf.5.html#{name}"),
                     title: format!("postconf(5): {name}"),

@@ -30,9 +30,6 @@ impl Check for ServiceNameUnresolvable {
     fn default_severity(&self) -> Severity {
         Severity::High
     }
-    fn fixable(&self) -> bool {
-        true
-    }
     fn docs(&self) -> CheckDocs {
         CheckDocs {
             what: "The port part of every master.cf inet service ([host:]port, IPv6 hosts in \
@@ -241,11 +238,9 @@ fn with_hint(
             s.kind
         );
     }
-    f.fix = if number.is_some() {
-        FixInfo::review()
-    } else {
-        FixInfo::none()
-    };
+    // renaming the entry is left to a person (`fix` has no planner for it): the name
+    // may be filtered on in logs, and smtps/submissions are `smtps-service-renamed`'s
+    f.fix = FixInfo::none();
     f.links.push(Link {
         url: "https://www.postfix.org/master.5.html".into(),
         title: "master(5)".into(),

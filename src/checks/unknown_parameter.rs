@@ -80,9 +80,12 @@ impl Check for UnknownParameter {
             why: "Postfix ignores an unknown parameter with an \"unused parameter\" warning: \
                   a setting that worked on the source silently stops applying on the \
                   target, and a misspelt one never applied at all.",
-            fix: "Review: `postfix-preupgrade fix --unsafe --only unknown-parameter` comments \
-                  out parameters the target does not know; for a typo, rename it to the \
-                  suggested name by hand (that changes behaviour, so look first).",
+            fix: "`postfix-preupgrade fix --only unknown-parameter` comments out (main.cf) or \
+                  removes (-o) a name the installed Postfix still uses but the target does \
+                  not: now when it is off, else after the upgrade (safe either way). A name no \
+                  Postfix version knows may be a typo of what was meant: `fix --unsafe` comments \
+                  it out (review); to rename it to the suggested name, edit it by hand (that \
+                  changes behaviour, so look first).",
             references: &[
                 (
                     "https://www.postfix.org/postconf.5.html",
@@ -198,7 +201,10 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
     let dropped = facts.upgrade_path.dropped_rhel_params();
     let mut out = Vec::new();
 
-    let classify = |name: &str| -> (Severity, String, Option<&'static str>) {
+    // (severity, why, suggested name, fix): a name the installed Postfix (or the RHEL build)
+    // still uses is commented out safely (now when it is off, else after the upgrade); one
+    // no version knows may be a typo of what was meant: review
+    let classify = |name: &str| -> (Severity, String, Option<&'static str>, FixInfo) {
         if dropped.contains(&name) {
             let owner = facts
                 .upgrade_path
@@ -214,6 +220,7 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                      parameter\" warning, so what it does today stops."
                 ),
                 None,
+                FixInfo::safe(),
             );
         }
         if knows_source(name) {
@@ -226,6 +233,7 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                     facts.postfix.version
                 ),
                 None,
+                FixInfo::safe(),
             );
         }
         match suggest(name, &known) {
@@ -237,6 +245,7 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                     facts.postfix.version
                 ),
                 Some(s),
+                FixInfo::review(),
             ),
             None => (
                 Severity::Info,
@@ -247,6 +256,7 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                     facts.postfix.version
                 ),
                 None,
+                FixInfo::review(),
             ),
         }
     };
@@ -255,7 +265,7 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
         if accepted(&p.name) {
             continue;
         }
-        let (sev, why, sugg) = classify(&p.name);
+        let (sev, why, sugg, fix) = classify(&p.name);
         let mut f = common::at_param(ID, sev, title(&tv), inst, p);
         f.summary = why;
         match sugg {
@@ -278,7 +288,7 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                 f.remediation.commands = vec![common::postconf_command(inst, &["-#", &p.name])];
             }
         }
-        f.fix = FixInfo::review();
+        f.fix = fix;
         out.push(f);
     }
     if let Some(m) = inst.master() {
@@ -287,7 +297,7 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                 if accepted(&o.name) {
                     continue;
                 }
-                let (sev, why, sugg) = classify(&o.name);
+                let (sev, why, sugg, fix) = classify(&o.name);
                 let mut f = common::at_override(ID, sev, title(&tv), inst, s, o);
                 f.summary = why;
                 f.remediation.hint = match sugg {
@@ -300,7 +310,7 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                     inst,
                     &["-PX", &format!("{}/{}", s.id(), o.name)],
                 )];
-                f.fix = FixInfo::review();
+                f.fix = fix;
                 out.push(f);
             }
         }

@@ -287,6 +287,36 @@ impl MainCf {
         Ok(())
     }
 
+    /// Like [`MainCf::set`], but when `name` is not defined the new `name = value` line
+    /// goes right after the effective definition of the first name in `after` that is
+    /// defined (its last physical line), rather than at the end of the file. With none of
+    /// them defined it is appended, as by [`MainCf::set`].
+    pub fn set_near(&mut self, name: &str, value: &str, after: &[&str]) -> Result<(), EditError> {
+        if self.get(name).is_some() {
+            return self.set(name, value);
+        }
+        let Some(anchor) = after.iter().find_map(|n| self.get(n)) else {
+            return self.set(name, value);
+        };
+        check_name(name)?;
+        if value.bytes().any(|b| b == b'\n' || b == 0) {
+            return Err(EditError::InvalidValue(value.to_string()));
+        }
+        let value = value.trim_matches(|c: char| c.is_ascii() && is_space(c as u8));
+        let nl = self.newline();
+        let at = skip_line(&self.data, self.line_start(anchor.end_line));
+        let mut d = Vec::with_capacity(self.data.len() + name.len() + value.len() + 5);
+        d.extend_from_slice(&self.data[..at]);
+        if !d.is_empty() && !d.ends_with(b"\n") {
+            d.extend_from_slice(nl);
+        }
+        d.extend_from_slice(format!("{name} = {value}").as_bytes());
+        d.extend_from_slice(nl);
+        d.extend_from_slice(&self.data[at..]);
+        self.replace_doc(d);
+        Ok(())
+    }
+
     /// Delete every definition of `name` (like `postconf -X`), keeping other lines.
     pub fn remove(&mut self, name: &str) -> Result<(), EditError> {
         let lines = self.def_lines(name)?;
@@ -456,6 +486,20 @@ mod tests {
         let mut c = m("a = x");
         c.set("z", "1").unwrap();
         assert_eq!(c.to_bytes(), b"a = x\nz = 1\n");
+    }
+
+    #[test]
+    fn set_near_inserts_after_the_anchor() {
+        let mut c = m("a = 1\nsmtpd_x = 1\n  2\n# c\nb = 2");
+        c.set_near("smtpd_y", "v", &["nope", "smtpd_x"]).unwrap();
+        c.set_near("z", "1", &["nope"]).unwrap();
+        c.set_near("b", "3", &["a"]).unwrap();
+        c.set_near("w", "0", &["b"]).unwrap();
+        assert_eq!(
+            String::from_utf8(c.to_bytes()).unwrap(),
+            "a = 1\nsmtpd_x = 1\n  2\nsmtpd_y = v\n# c\nb = 3\nw = 0\nz = 1\n"
+        );
+        assert!(c.set_near("bad name", "1", &["a"]).is_err());
     }
 
     #[test]

@@ -611,6 +611,52 @@ impl MasterCf {
         Ok(())
     }
 
+    /// Set field `index` (0-based: 0 service, 1 type, 2 private, 3 unpriv, 4 chroot,
+    /// 5 wakeup, 6 maxproc, 7 command) of entry `id` to `value` in place. Blanks after the
+    /// field shrink or grow so the next columns stay where they were (as
+    /// [`MasterCf::rename_entry`] does).
+    pub fn set_field(&mut self, id: &str, index: usize, value: &str) -> Result<(), EditError> {
+        if index >= 8
+            || value.is_empty()
+            || value
+                .bytes()
+                .any(|b| is_blank(b) || b == b'{' || b == b'}' || b == b'#' || b == 0)
+            || value
+                .bytes()
+                .any(|b| b == b'\n' || b == b'\r' || b == 0x0b || b == 0x0c)
+        {
+            return Err(EditError::InvalidValue(value.to_string()));
+        }
+        let i = self.index(id)?;
+        let s = &self.services[i];
+        let (off, len) = s.fields[index];
+        let start = Self::file_off(s, off);
+        let end = start + len;
+        let mut ws_end = end;
+        while ws_end < self.data.len() && self.data[ws_end] == b' ' {
+            ws_end += 1;
+        }
+        let spaces = ws_end - end;
+        let new_spaces = if index == 7 || self.data.get(ws_end) == Some(&b'\t') || spaces == 0 {
+            spaces
+        } else if value.len() > len {
+            spaces.saturating_sub(value.len() - len).max(1)
+        } else {
+            spaces + (len - value.len())
+        };
+        let mut d = Vec::with_capacity(self.data.len() + value.len());
+        d.extend_from_slice(&self.data[..start]);
+        d.extend_from_slice(value.as_bytes());
+        d.extend(std::iter::repeat_n(b' ', new_spaces));
+        d.extend_from_slice(&self.data[ws_end..]);
+        let m = MasterCf::parse(&d);
+        if m.services.len() != self.services.len() {
+            return Err(EditError::InvalidValue(value.to_string()));
+        }
+        *self = m;
+        Ok(())
+    }
+
     /// Set the override `name` of entry `id` to `value`. An existing override is edited
     /// in place (its form kept; a value with blanks needs the `{ }` form); a new one takes
     /// the form and the layout (own line with the same indent, or inline) of the entry's

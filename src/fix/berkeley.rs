@@ -394,7 +394,9 @@ impl Planner for BerkeleyDb {
         }
         for (param, d) in implicit {
             let new = format!("lmdb:{}", d.split_once(':').map(|x| x.1).unwrap_or(""));
-            if draft.main.set(param, &new).is_ok() {
+            let near = super::plan::related(&draft.main, param);
+            let near: Vec<&str> = near.iter().map(String::as_str).collect();
+            if draft.main.set_near(param, &new, &near).is_ok() {
                 out.fixes.push(cx.fix(
                     ID,
                     Applicability::Safe,

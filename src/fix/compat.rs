@@ -139,9 +139,22 @@ impl Planner for CompatibilityLevel {
             return;
         }
         let mut did = Vec::new();
+        // each pin goes next to a related parameter, else with the other pins after
+        // compatibility_level (in order), else at the end
+        let mut last: Option<&str> = None;
         for (name, old) in &now {
-            if draft.main.set(name, old).is_ok() {
+            let mut near = super::plan::related(&draft.main, name);
+            let grouped = near.is_empty();
+            if grouped {
+                near.extend(last.map(str::to_string));
+                near.push("compatibility_level".into());
+            }
+            let near: Vec<&str> = near.iter().map(String::as_str).collect();
+            if draft.main.set_near(name, old, &near).is_ok() {
                 did.push(assign(name, old));
+                if grouped {
+                    last = Some(name);
+                }
             }
         }
         if !chroots.is_empty() {

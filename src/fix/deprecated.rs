@@ -10,8 +10,19 @@
 //!   `check_relay_domains` → `permit_mynetworks, reject_unauth_destination` (review: the
 //!   old restriction also let clients whose host name matched `relay_domains` relay).
 //!   `permit_naked_ip_address` has no mechanical replacement and is left with a reason.
-use super::plan::{list_tokens, Cx, Draft, Out, Planner};
+//! * Renamed parameters (postscreen `*whitelist*`/`*blacklist*`, `*_per_record_deadline`,
+//!   `tlsproxy_client_level`/`_policy`, `virtual_maps`, ...): renamed in place, value and
+//!   line kept, when the installed Postfix already knows the new name and the new name is
+//!   not set; planned for after the upgrade when the installed Postfix lacks it; left
+//!   with a reason when both names are set (merging them is a person's call).
+//! * Settings Postfix ignores (`tls_dane_digest_agility`, ...) and settings whose value
+//!   is what they would inherit anyway are deleted (safe); settings whose removal leaves
+//!   a new default in force (`smtpd_tls_dh1024_param_file`, ...) are deleted as a
+//!   `review` fix.
+use super::plan::{list_tokens, Cx, Draft, Fix, Out, Planner, When};
+use crate::checks::catalog_data::{DeprecatedParam, Replace, DEPRECATED_PARAMS};
 use crate::config::{EditError, Expander, MainCf};
+use crate::facts::params;
 use crate::finding::Applicability;
 
 pub struct DeprecatedParameter;
@@ -253,6 +264,247 @@ impl Planner for DeprecatedParameter {
         // services first: they see main.cf's obsolete values before main.cf changes
         self.master_tls(cx, draft, out);
         self.main_tls(cx, draft, out);
+        self.master_catalog(cx, draft, out);
+        self.main_catalog(cx, draft, out);
+    }
+}
+
+/// What to do with one deprecated setting (TLS and DNS switches excepted).
+enum Act {
+    /// Delete it: (applicability, why).
+    Delete(Applicability, String),
+    /// Rename it in place.
+    Rename(&'static str),
+    /// Rename it once the new release is installed.
+    RenameLater(&'static str),
+    /// Leave it: (why).
+    Left(String),
+}
+
+/// The action for `d` set to `value`, which would otherwise inherit `inherited`; `None`
+/// when there is nothing to do here (handled elsewhere, or by hand).
+fn catalog_act(
+    cx: &Cx,
+    d: &DeprecatedParam,
+    value: &str,
+    inherited: Option<&str>,
+    new_is_set: &dyn Fn(&str) -> bool,
+) -> Option<Act> {
+    let target = cx.facts.upgrade_path.target_postfix_version();
+    let installed = cx.facts.postfix.version;
+    if matches!(d.replace, Replace::TlsLevel(_) | Replace::DnsSupportLevel)
+        || d.name.ends_with("_tls_enforce_peername")
+        || (!params::known(&target, d.name) && d.ignored_since.is_none())
+    {
+        return None;
+    }
+    if inherited.map(str::trim) == Some(value.trim()) {
+        return Some(Act::Delete(
+            Applicability::Safe,
+            "its value is what it inherits anyway".into(),
+        ));
+    }
+    match d.replace {
+        Replace::Ignored => Some(Act::Delete(
+            Applicability::Safe,
+            "Postfix ignores it".into(),
+        )),
+        Replace::LeaveDefault => Some(Act::Delete(Applicability::Review, d.note.to_string())),
+        Replace::Rename(new) => {
+            if !params::known(&target, new) {
+                None
+            } else if new_is_set(new) {
+                Some(Act::Left(format!(
+                    "{new} is set too: merge the two by hand (the old name is only the default                      of the new one) and delete {}",
+                    d.name
+                )))
+            } else if params::known(&installed, new) {
+                Some(Act::Rename(new))
+            } else {
+                Some(Act::RenameLater(new))
+            }
+        }
+        _ => None,
+    }
+}
+
+impl DeprecatedParameter {
+    fn main_catalog(&self, cx: &Cx, draft: &mut Draft, out: &mut Out) {
+        let path = cx.inst.main_cf_path();
+        let target = cx.facts.upgrade_path.target_postfix_version();
+        let todo: Vec<(&'static DeprecatedParam, String, Act)> = draft
+            .main
+            .effective()
+            .into_iter()
+            .filter_map(|p| {
+                let d = DEPRECATED_PARAMS.iter().find(|d| d.name == p.name)?;
+                let inherited = params::default(&target, d.name);
+                let set = |n: &str| draft.main.get(n).is_some();
+                let act = catalog_act(cx, d, &p.value, inherited, &set)?;
+                Some((d, p.value.clone(), act))
+            })
+            .collect();
+        for (d, value, act) in todo {
+            let setting = format!("{} = {}", d.name, value.trim());
+            match act {
+                Act::Delete(app, why) => {
+                    if app == Applicability::Review && !cx.opts.unsafe_fixes {
+                        out.left.push(cx.left(
+                            DEP,
+                            Some(&path),
+                            setting,
+                            format!("needs review (fix --unsafe deletes it): {why}"),
+                            Vec::new(),
+                        ));
+                        continue;
+                    }
+                    if draft.main.remove(d.name).is_ok() {
+                        out.fixes.push(cx.fix(
+                            DEP,
+                            app,
+                            Some(&path),
+                            format!("delete {setting} ({why})"),
+                        ));
+                    }
+                }
+                Act::Rename(new) => {
+                    let Some(line) = draft.main.get(d.name).map(|p| p.line) else {
+                        continue;
+                    };
+                    // earlier, dead definitions of the old name go; the effective one is
+                    // renamed where it is
+                    let ok = draft.main.replace_at(line, 0, d.name, new).is_ok();
+                    if ok {
+                        if draft.main.get(d.name).is_some() {
+                            let _ = draft.main.remove(d.name);
+                        }
+                        out.fixes.push(cx.fix(
+                            DEP,
+                            Applicability::Safe,
+                            Some(&path),
+                            format!("rename {} to {new} (same value)", d.name),
+                        ));
+                    }
+                }
+                Act::RenameLater(new) => out.later.push(Fix {
+                    when: When::AfterUpgrade,
+                    note: Some(format!(
+                        "the installed Postfix {} does not know {new}",
+                        cx.facts.postfix.version
+                    )),
+                    commands: vec![cx.after_upgrade_command(&[DEP])],
+                    ..cx.fix(
+                        DEP,
+                        Applicability::Safe,
+                        Some(&path),
+                        format!("rename {} to {new} (same value)", d.name),
+                    )
+                }),
+                Act::Left(why) => {
+                    out.left
+                        .push(cx.left(DEP, Some(&path), setting, why, Vec::new()))
+                }
+            }
+        }
+    }
+
+    fn master_catalog(&self, cx: &Cx, draft: &mut Draft, out: &mut Out) {
+        let path = cx.inst.master_cf_path();
+        let Some(m) = draft.master.as_ref() else {
+            return;
+        };
+        // (service, old name, value, act, position of the name when written `-o name=`)
+        type Todo = (
+            String,
+            &'static DeprecatedParam,
+            String,
+            Act,
+            Option<(usize, usize)>,
+        );
+        let mut todo: Vec<Todo> = Vec::new();
+        for s in m.services() {
+            for o in &s.overrides {
+                if s.override_value(&o.name) != Some(o.value.as_str()) {
+                    continue;
+                }
+                let Some(d) = DEPRECATED_PARAMS.iter().find(|d| d.name == o.name) else {
+                    continue;
+                };
+                let inherited = cx.expanded(draft, d.name);
+                let set = |n: &str| draft.main.get(n).is_some() || s.override_value(n).is_some();
+                let Some(act) = catalog_act(cx, d, &o.value, Some(&inherited), &set) else {
+                    continue;
+                };
+                let pos = m
+                    .override_position(s, o, 0)
+                    .filter(|(_, col)| !o.long_form && *col > d.name.len())
+                    .map(|(line, col)| (line, col - 1 - d.name.len()));
+                todo.push((s.id(), d, o.value.clone(), act, pos));
+            }
+        }
+        let Some(m) = draft.master.as_mut() else {
+            return;
+        };
+        for (id, d, value, act, pos) in todo {
+            let setting = format!("master.cf {id} -o {}={}", d.name, value.trim());
+            match act {
+                Act::Delete(app, why) => {
+                    if app == Applicability::Review && !cx.opts.unsafe_fixes {
+                        out.left.push(cx.left(
+                            DEP,
+                            Some(&path),
+                            setting,
+                            format!("needs review (fix --unsafe deletes it): {why}"),
+                            Vec::new(),
+                        ));
+                        continue;
+                    }
+                    if m.remove_override(&id, d.name).is_ok() {
+                        out.fixes.push(cx.fix(
+                            DEP,
+                            app,
+                            Some(&path),
+                            format!("delete {setting} ({why})"),
+                        ));
+                    }
+                }
+                Act::Rename(new) => {
+                    let renamed = match pos {
+                        Some((line, col)) => m.replace_at(line, col, d.name, new).is_ok(),
+                        None => false,
+                    };
+                    let ok = renamed
+                        || (m.set_override(&id, new, &value).is_ok()
+                            && m.remove_override(&id, d.name).is_ok());
+                    if ok {
+                        out.fixes.push(cx.fix(
+                            DEP,
+                            Applicability::Safe,
+                            Some(&path),
+                            format!("master.cf {id}: rename -o {} to {new} (same value)", d.name),
+                        ));
+                    }
+                }
+                Act::RenameLater(new) => out.later.push(Fix {
+                    when: When::AfterUpgrade,
+                    note: Some(format!(
+                        "the installed Postfix {} does not know {new}",
+                        cx.facts.postfix.version
+                    )),
+                    commands: vec![cx.after_upgrade_command(&[DEP])],
+                    ..cx.fix(
+                        DEP,
+                        Applicability::Safe,
+                        Some(&path),
+                        format!("master.cf {id}: rename -o {} to {new} (same value)", d.name),
+                    )
+                }),
+                Act::Left(why) => {
+                    out.left
+                        .push(cx.left(DEP, Some(&path), setting, why, Vec::new()))
+                }
+            }
+        }
     }
 }
 

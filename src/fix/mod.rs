@@ -20,6 +20,8 @@ pub mod berkeley;
 pub mod compat;
 pub mod deprecated;
 pub mod fsops;
+pub mod master;
+pub mod nis;
 pub mod plan;
 pub mod rhel_params;
 pub mod smtps;

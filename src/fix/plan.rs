@@ -263,11 +263,16 @@ pub trait Planner: Sync {
 /// Every planner, in the order they run.
 pub const PLANNERS: &[&dyn Planner] = &[
     &super::berkeley::BerkeleyDb,
+    &super::nis::NisMap,
     &super::smtps::SmtpsRenamed,
     &super::deprecated::DeprecatedParameter,
     &super::deprecated::RemovedRestriction,
+    // before compatibility-level: chroot "-" is pinned by what it means today
+    &super::master::MasterInternalServices,
     &super::compat::CompatibilityLevel,
     &super::rhel_params::RhelOnlyParameter,
+    &super::rhel_params::UnknownParameter,
+    &super::rhel_params::DefaultOverrides,
 ];
 
 /// Ids the planners fix.
@@ -374,6 +379,30 @@ pub fn plan(facts: &Facts, opts: &PlanOptions) -> Plan {
     p
 }
 
+/// Parameters main.cf sets that are related to `name` by name, best first: those sharing
+/// the most leading `_`-separated words with it (at least one: `smtpd_`, `postscreen_`,
+/// `mynetworks`), the later one in the file on a tie. A new parameter goes next to the
+/// first ([`MainCf::set_near`]) rather than at the end of the file.
+pub fn related(main: &MainCf, name: &str) -> Vec<String> {
+    let words: Vec<&str> = name.split('_').collect();
+    let shared = |other: &str| {
+        words
+            .iter()
+            .zip(other.split('_'))
+            .take_while(|(a, b)| *a == b)
+            .count()
+    };
+    let mut v: Vec<(usize, usize, String)> = main
+        .effective()
+        .into_iter()
+        .filter(|p| p.name != name)
+        .map(|p| (shared(&p.name), p.line, p.name.clone()))
+        .filter(|(n, _, _)| *n > 0)
+        .collect();
+    v.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    v.into_iter().map(|(_, _, n)| n).collect()
+}
+
 /// Split a Postfix list value into (offset, token) pairs (separators `, \t\r\n`, `{}`
 /// grouping kept inside a token).
 pub fn list_tokens(v: &str) -> Vec<(usize, &str)> {
@@ -436,5 +465,17 @@ mod tests {
         assert!(level_tuple("3.10") > level_tuple("3.8"));
         assert!(level_tuple("2") < level_tuple("3.6"));
         assert_eq!(level_tuple("x"), None);
+    }
+
+    #[test]
+    fn related_names_share_leading_words() {
+        let m = MainCf::parse(
+            b"smtpd_tls_cert_file = a\nmyhostname = x\nsmtpd_banner = b\nsmtpd_tls_key_file = c\n",
+        );
+        assert_eq!(
+            related(&m, "smtpd_tls_security_level"),
+            ["smtpd_tls_key_file", "smtpd_tls_cert_file", "smtpd_banner"]
+        );
+        assert!(related(&m, "info_log_address_format").is_empty());
     }
 }

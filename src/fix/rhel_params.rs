@@ -50,3 +50,202 @@ impl Planner for RhelOnlyParameter {
         }
     }
 }
+
+/// Fix for `rhel8-default-overrides`: RHEL 8's build changed built-in defaults
+/// (`smtpd_discard_ehlo_keywords = chunking`, `info_log_address_format = internal`) and
+/// the target's does not. Where main.cf does not set them, the RHEL 8 value is pinned
+/// explicitly: nothing changes on RHEL 8 (it is the default there) nor after the upgrade.
+///
+/// Pinning in main.cf keeps what inherits from it too: postscreen's
+/// `postscreen_discard_ehlo_keywords` defaults to `$smtpd_discard_ehlo_keywords`, and a
+/// master.cf `-o smtpd_discard_ehlo_keywords=...` (or `-o ...=$smtpd_discard_ehlo_keywords,
+/// dsn`) keeps its own value or expands to the pinned one, as it did on RHEL 8. A value
+/// main.cf sets explicitly already replaced RHEL 8's default, so it is left alone.
+pub struct DefaultOverrides;
+
+const OVERRIDES: &str = "rhel8-default-overrides";
+
+impl Planner for DefaultOverrides {
+    fn id(&self) -> &'static str {
+        OVERRIDES
+    }
+
+    fn plan(&self, cx: &Cx, draft: &mut Draft, out: &mut Out) {
+        let path = cx.inst.main_cf_path();
+        let target = cx.facts.upgrade_path.target_profile();
+        let installed = cx.facts.postfix.version;
+        for (name, old) in cx.facts.upgrade_path.dropped_default_overrides() {
+            if draft.main.get(name).is_some() {
+                continue;
+            }
+            let new = target.builtin_default(name).unwrap_or("");
+            let new = if new.is_empty() {
+                "an empty value".to_string()
+            } else {
+                format!("\"{new}\"")
+            };
+            let summary = format!(
+                "pin {name} = {old} (the RHEL {} default; {} would use {new})",
+                cx.facts.source.major, cx.facts.target
+            );
+            if crate::facts::params::known(&installed, name) {
+                let near = super::plan::related(&draft.main, name);
+                let near: Vec<&str> = near.iter().map(String::as_str).collect();
+                if draft.main.set_near(name, old, &near).is_ok() {
+                    out.fixes
+                        .push(cx.fix(OVERRIDES, Applicability::Safe, Some(&path), summary));
+                }
+            } else {
+                out.later.push(Fix {
+                    when: When::AfterUpgrade,
+                    note: Some(format!(
+                        "the installed Postfix {installed} does not know {name}"
+                    )),
+                    commands: vec![cx.postconf(&["-e", &format!("{name}={old}")])],
+                    ..cx.fix(OVERRIDES, Applicability::Safe, Some(&path), summary)
+                });
+            }
+        }
+    }
+}
+
+/// Fix for the other `unknown-parameter` findings: names the target's Postfix does not
+/// know and nothing uses (as `$name`, a restriction class, a service's or a map's
+/// parameter). One the installed Postfix knows still acts today, so commenting it out
+/// waits for after the upgrade (then the target ignores it anyway: safe). One neither
+/// knows never took effect: commenting it out changes nothing, but it may be a typo of a
+/// setting that was meant, so it is `review` (main.cf: commented out; master.cf: the
+/// `-o` is removed).
+pub struct UnknownParameter;
+
+impl Planner for UnknownParameter {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn plan(&self, cx: &Cx, draft: &mut Draft, out: &mut Out) {
+        let facts = cx.facts;
+        let target = facts.target_profile();
+        let source = facts.upgrade_path.source_profile();
+        let installed = facts.postfix.version;
+        let dropped = facts.upgrade_path.dropped_rhel_params();
+        // what the configuration itself accepts, computed on the draft
+        let inst = crate::facts::Instance {
+            main_cf: cx.inst.main_cf.as_ref().map(|l| crate::facts::Loaded {
+                path: l.path.clone(),
+                doc: draft.main.clone(),
+            }),
+            master_cf: match (&cx.inst.master_cf, &draft.master) {
+                (Some(l), Some(m)) => Some(crate::facts::Loaded {
+                    path: l.path.clone(),
+                    doc: m.clone(),
+                }),
+                _ => None,
+            },
+            name: cx.inst.name.clone(),
+            primary: cx.inst.primary,
+            config_directory: cx.inst.config_directory.clone(),
+        };
+        let (used, prefixes) = crate::checks::unknown_parameter::accepted_names(facts, &inst);
+        let unknown = |n: &str| {
+            !(target.knows_param(n)
+                || used.contains(n)
+                || prefixes.iter().any(|p| n.starts_with(p.as_str()))
+                || dropped.contains(&n))
+        };
+        let knows_source =
+            |n: &str| crate::facts::params::known(&installed, n) || source.knows_param(n);
+        let main_path = cx.inst.main_cf_path();
+        let master_path = cx.inst.master_cf_path();
+        let names: Vec<String> = draft
+            .main
+            .effective()
+            .into_iter()
+            .filter(|p| unknown(&p.name))
+            .map(|p| p.name.clone())
+            .collect();
+        for name in names {
+            let value = draft
+                .main
+                .value(&name)
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            let summary = format!(
+                "comment out {name} = {value} (unknown to Postfix {})",
+                target.postfix_version
+            );
+            if knows_source(&name) {
+                out.later.push(Fix {
+                    when: When::AfterUpgrade,
+                    note: Some(format!(
+                        "the installed Postfix {installed} still uses {name}; the target ignores it"
+                    )),
+                    commands: vec![cx.postconf(&["-#", &name])],
+                    ..cx.fix(ID, Applicability::Safe, Some(&main_path), summary)
+                });
+            } else if !cx.opts.unsafe_fixes {
+                out.left.push(cx.left(
+                    ID,
+                    Some(&main_path),
+                    format!("{name} = {value}"),
+                    "needs review (fix --unsafe comments it out): no Postfix version knows it, \
+                     so it never took effect; if it is a typo of a setting you meant, rename \
+                     it by hand instead"
+                        .into(),
+                    vec![cx.postconf(&["-#", &name])],
+                ));
+            } else if draft.main.comment_out(&name).is_ok() {
+                let mut f = cx.fix(ID, Applicability::Review, Some(&main_path), summary);
+                f.note = Some("it never took effect; if it is a typo, rename it by hand".into());
+                out.fixes.push(f);
+            }
+        }
+        let Some(m) = draft.master.as_ref() else {
+            return;
+        };
+        let mut todo: Vec<(String, String, String)> = Vec::new();
+        for s in m.services() {
+            for o in &s.overrides {
+                if unknown(&o.name) && !todo.iter().any(|(i, n, _)| *i == s.id() && *n == o.name) {
+                    todo.push((s.id(), o.name.clone(), o.value.clone()));
+                }
+            }
+        }
+        let Some(m) = draft.master.as_mut() else {
+            return;
+        };
+        for (id, name, value) in todo {
+            let summary = format!(
+                "master.cf {id}: remove -o {name}={value} (unknown to Postfix {})",
+                target.postfix_version
+            );
+            let cmd = cx.postconf(&["-PX", &format!("{id}/{name}")]);
+            if knows_source(&name) {
+                out.later.push(Fix {
+                    when: When::AfterUpgrade,
+                    note: Some(format!(
+                        "the installed Postfix {installed} still uses {name}; the target ignores it"
+                    )),
+                    commands: vec![cmd],
+                    ..cx.fix(ID, Applicability::Safe, Some(&master_path), summary)
+                });
+            } else if !cx.opts.unsafe_fixes {
+                out.left.push(cx.left(
+                    ID,
+                    Some(&master_path),
+                    format!("master.cf {id} -o {name}={value}"),
+                    "needs review (fix --unsafe removes it): no Postfix version knows it, so it \
+                     never took effect; if it is a typo of a setting you meant, rename it by \
+                     hand instead"
+                        .into(),
+                    vec![cmd],
+                ));
+            } else if m.remove_override(&id, &name).is_ok() {
+                let mut f = cx.fix(ID, Applicability::Review, Some(&master_path), summary);
+                f.note = Some("it never took effect; if it is a typo, rename it by hand".into());
+                out.fixes.push(f);
+            }
+        }
+    }
+}
