@@ -247,8 +247,8 @@ fn tlsproxy_limit(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut V
 }
 
 /// Whether `-` in the chroot field means `y`: Postfix before 3.0 always, later only
-/// below compatibility_level 1.
-fn dash_means_y(version: PostfixVersion, level: &str) -> bool {
+/// below compatibility_level 1. `fix` uses it to write what `-` means today.
+pub(crate) fn dash_means_y(version: PostfixVersion, level: &str) -> bool {
     if version < PostfixVersion::new(3, 0, 0) {
         return true;
     }

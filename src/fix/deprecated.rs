@@ -386,20 +386,12 @@ impl DeprecatedParameter {
                         ));
                     }
                 }
-                Act::RenameLater(new) => out.later.push(Fix {
-                    when: When::AfterUpgrade,
-                    note: Some(format!(
-                        "the installed Postfix {} does not know {new}",
-                        cx.facts.postfix.version
-                    )),
-                    commands: vec![cx.after_upgrade_command(&[DEP])],
-                    ..cx.fix(
-                        DEP,
-                        Applicability::Safe,
-                        Some(&path),
-                        format!("rename {} to {new} (same value)", d.name),
-                    )
-                }),
+                Act::RenameLater(new) => out.later.push(rename_later(
+                    cx,
+                    &path,
+                    new,
+                    format!("rename {} to {new} (same value)", d.name),
+                )),
                 Act::Left(why) => {
                     out.left
                         .push(cx.left(DEP, Some(&path), setting, why, Vec::new()))
@@ -485,20 +477,12 @@ impl DeprecatedParameter {
                         ));
                     }
                 }
-                Act::RenameLater(new) => out.later.push(Fix {
-                    when: When::AfterUpgrade,
-                    note: Some(format!(
-                        "the installed Postfix {} does not know {new}",
-                        cx.facts.postfix.version
-                    )),
-                    commands: vec![cx.after_upgrade_command(&[DEP])],
-                    ..cx.fix(
-                        DEP,
-                        Applicability::Safe,
-                        Some(&path),
-                        format!("master.cf {id}: rename -o {} to {new} (same value)", d.name),
-                    )
-                }),
+                Act::RenameLater(new) => out.later.push(rename_later(
+                    cx,
+                    &path,
+                    new,
+                    format!("master.cf {id}: rename -o {} to {new} (same value)", d.name),
+                )),
                 Act::Left(why) => {
                     out.left
                         .push(cx.left(DEP, Some(&path), setting, why, Vec::new()))
@@ -667,5 +651,18 @@ impl Planner for RemovedRestriction {
                 out.fixes.push(fix);
             }
         }
+    }
+}
+
+/// A rename the installed Postfix cannot take yet: planned for after the upgrade.
+fn rename_later(cx: &Cx, path: &std::path::Path, new: &str, what: String) -> Fix {
+    Fix {
+        when: When::AfterUpgrade,
+        note: Some(format!(
+            "the installed Postfix {} does not know {new}",
+            cx.facts.postfix.version
+        )),
+        commands: vec![cx.after_upgrade_command(&[DEP])],
+        ..cx.fix(DEP, Applicability::Safe, Some(path), what)
     }
 }

@@ -21,20 +21,7 @@ const ID: &str = "master-internal-services";
 
 const TLSPROXY_ZERO_SINCE: PostfixVersion = PostfixVersion::new(3, 4, 0);
 
-/// Whether `-` in the chroot field means `y`: Postfix before 3.0 always, later only
-/// below compatibility_level 1.
-fn dash_means_y(version: PostfixVersion, level: &str) -> bool {
-    if version < PostfixVersion::new(3, 0, 0) {
-        return true;
-    }
-    let major: u32 = level
-        .trim()
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    major < 1
-}
+use crate::checks::master_internal_services::dash_means_y;
 
 /// `entry` (blank-separated fields) laid out like the file's entries: the column starts
 /// most of its single-line, space-aligned entries share (at least one blank between
