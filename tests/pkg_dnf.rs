@@ -6,8 +6,10 @@
 //! - the plugin reads its own config (`enabled`, `binary`, `transaction_check`);
 //! - the resolved hook warns when a real dnf transaction upgrades postfix to another release
 //!   series (two small postfix RPMs built here with the real rpmbuild).
+mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::python_with;
 
 const BIN: &str = env!("CARGO_BIN_EXE_postfix-preupgrade");
 const PLUGIN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/dnf");
@@ -333,29 +335,5 @@ fn dnf_plugin_unit_tests_pass_under_pytest() {
         "pytest dnf/tests:\n{}{}",
         text(&out.stdout),
         text(&out.stderr)
-    );
-}
-
-/// The Python that has `modules`: $PKG_TEST_PYTHON, else /usr/bin/python3 (the system one,
-/// where python3-dnf lives), else python3 on PATH. Panics when none has them.
-fn python_with(modules: &[&str]) -> String {
-    let candidates: Vec<String> = match std::env::var("PKG_TEST_PYTHON") {
-        Ok(p) => vec![p],
-        Err(_) => vec!["/usr/bin/python3".into(), "python3".into()],
-    };
-    let probe = format!("import {}", modules.join(", "));
-    for p in &candidates {
-        if Command::new(p)
-            .args(["-c", &probe])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-        {
-            return p.clone();
-        }
-    }
-    panic!(
-        "no Python among {candidates:?} can `{probe}`: install python3-dnf and python3-pytest \
-         (scripts/test.sh does)"
     );
 }

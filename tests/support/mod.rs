@@ -69,3 +69,28 @@ pub fn rpm_install(root: &Path, rpms: &[PathBuf]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The Python that has `modules`: $PKG_TEST_PYTHON, else /usr/bin/python3 (the system one,
+/// where python3-dnf, python3-pytest and python3-jsonschema live), else python3 on PATH.
+/// Panics when none has them.
+pub fn python_with(modules: &[&str]) -> String {
+    let candidates: Vec<String> = match std::env::var("PKG_TEST_PYTHON") {
+        Ok(p) => vec![p],
+        Err(_) => vec!["/usr/bin/python3".into(), "python3".into()],
+    };
+    let probe = format!("import {}", modules.join(", "));
+    for p in &candidates {
+        if Command::new(p)
+            .args(["-c", &probe])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+        {
+            return p.clone();
+        }
+    }
+    panic!(
+        "no Python among {candidates:?} can `{probe}`: install python3-dnf, python3-pytest \
+         and python3-jsonschema (scripts/test.sh does)"
+    );
+}
