@@ -284,11 +284,8 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
          deferred; postmap and postalias refuse them."
     );
     let all_refs = facts.map_refs(inst);
-    let u = usage(facts, inst, &all_refs);
-    let refs: Vec<MapRef> = all_refs
-        .into_iter()
-        .filter(|r| is_bdb(&r.map_type))
-        .collect();
+    let u = usage(facts, inst, all_refs);
+    let refs: Vec<&MapRef> = all_refs.iter().filter(|r| is_bdb(&r.map_type)).collect();
     let master = inst.master();
 
     // Group references by where their type is written.

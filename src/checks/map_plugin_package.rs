@@ -71,7 +71,7 @@ impl Check for MapPluginPackage {
         let mut out = Vec::new();
         for inst in &facts.instances {
             // package → (map type, references)
-            let mut groups: BTreeMap<&'static str, (String, Vec<MapRef>)> = BTreeMap::new();
+            let mut groups: BTreeMap<&'static str, (String, Vec<&MapRef>)> = BTreeMap::new();
             for r in facts.map_refs(inst) {
                 let Some(pkg) = path.plugin_package(&r.map_type) else {
                     continue;
@@ -168,7 +168,7 @@ fn finding(
     inst: &Instance,
     pkg: &str,
     map_type: &str,
-    refs: &[MapRef],
+    refs: &[&MapRef],
     installed: Option<bool>,
     registered: bool,
 ) -> Finding {

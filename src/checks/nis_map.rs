@@ -60,10 +60,10 @@ impl Check for NisMap {
         let mut out = Vec::new();
         for inst in &facts.instances {
             for r in facts.map_refs(inst) {
-                if r.map_type != "nis" || from_default(&r) {
+                if r.map_type != "nis" || from_default(r) {
                     continue;
                 }
-                out.push(finding(facts, inst, &r, yp_conf));
+                out.push(finding(facts, inst, r, yp_conf));
             }
         }
         out

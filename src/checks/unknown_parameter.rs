@@ -143,7 +143,7 @@ pub fn accepted_names(facts: &Facts, inst: &Instance) -> (HashSet<String>, Vec<S
     }
     let prefixes = facts
         .map_refs(inst)
-        .into_iter()
+        .iter()
         .filter(|r| DBMS_TYPES.contains(&r.map_type.as_str()) && !r.name.contains('/'))
         .map(|r| format!("{}_", r.name))
         .collect();

@@ -55,6 +55,10 @@ pub struct Instance {
     pub main_cf: Option<Loaded<MainCf>>,
     /// The parsed master.cf; `None` when the file does not exist.
     pub master_cf: Option<Loaded<MasterCf>>,
+    /// Table references, found once on first use ([`Facts::map_refs`]): several checks
+    /// read them, and finding them expands every table-taking parameter.
+    #[serde(skip)]
+    refs: std::sync::OnceLock<Vec<crate::config::MapRef>>,
 }
 
 /// A parsed config file and where it lives on the inspected system.
@@ -67,6 +71,24 @@ pub struct Loaded<T> {
 }
 
 impl Instance {
+    /// An instance over parsed documents (its table references are found on first use).
+    pub fn new(
+        name: String,
+        primary: bool,
+        config_directory: PathBuf,
+        main_cf: Option<Loaded<MainCf>>,
+        master_cf: Option<Loaded<MasterCf>>,
+    ) -> Instance {
+        Instance {
+            name,
+            primary,
+            config_directory,
+            main_cf,
+            master_cf,
+            refs: std::sync::OnceLock::new(),
+        }
+    }
+
     /// The main.cf document, or an empty one when the file does not exist (Postfix then
     /// runs on its built-in defaults).
     pub fn main(&self) -> &MainCf {
@@ -304,13 +326,13 @@ impl Facts {
                 ("", false) => config_directory.display().to_string(),
                 (n, _) => n.to_string(),
             });
-        self.instances.push(Instance {
+        self.instances.push(Instance::new(
             name,
             primary,
             config_directory,
             main_cf,
             master_cf,
-        });
+        ));
         Ok(())
     }
 
@@ -371,10 +393,12 @@ impl Facts {
     }
 
     /// Every table reference of an instance (main.cf and master.cf `-o`), see
-    /// [`crate::config::map_refs`].
-    pub fn map_refs(&self, instance: &Instance) -> Vec<crate::config::MapRef> {
-        let defaults = self.defaults_for(instance);
-        crate::config::map_refs(instance.main(), instance.master(), &defaults)
+    /// [`crate::config::map_refs`]; computed on the first call and kept.
+    pub fn map_refs<'a>(&self, instance: &'a Instance) -> &'a [crate::config::MapRef] {
+        instance.refs.get_or_init(|| {
+            let defaults = self.defaults_for(instance);
+            crate::config::map_refs(instance.main(), instance.master(), &defaults)
+        })
     }
 }
 

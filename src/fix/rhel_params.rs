@@ -130,22 +130,22 @@ impl Planner for UnknownParameter {
         let installed = facts.postfix.version;
         let dropped = facts.upgrade_path.dropped_rhel_params();
         // what the configuration itself accepts, computed on the draft
-        let inst = crate::facts::Instance {
-            main_cf: cx.inst.main_cf.as_ref().map(|l| crate::facts::Loaded {
+        let inst = crate::facts::Instance::new(
+            cx.inst.name.clone(),
+            cx.inst.primary,
+            cx.inst.config_directory.clone(),
+            cx.inst.main_cf.as_ref().map(|l| crate::facts::Loaded {
                 path: l.path.clone(),
                 doc: draft.main.clone(),
             }),
-            master_cf: match (&cx.inst.master_cf, &draft.master) {
+            match (&cx.inst.master_cf, &draft.master) {
                 (Some(l), Some(m)) => Some(crate::facts::Loaded {
                     path: l.path.clone(),
                     doc: m.clone(),
                 }),
                 _ => None,
             },
-            name: cx.inst.name.clone(),
-            primary: cx.inst.primary,
-            config_directory: cx.inst.config_directory.clone(),
-        };
+        );
         let (used, prefixes) = crate::checks::unknown_parameter::accepted_names(facts, &inst);
         let unknown = |n: &str| {
             !(target.knows_param(n)
