@@ -56,6 +56,23 @@ pub struct GlobalOpts {
     pub verbose: u8,
 }
 
+impl GlobalOpts {
+    /// The options as the command line gives them with nothing but `--root DIR`; set the
+    /// other fields with struct update syntax (`GlobalOpts { target: .., ..for_root(r) }`).
+    pub fn for_root(root: impl Into<PathBuf>) -> GlobalOpts {
+        GlobalOpts {
+            root: root.into(),
+            config_dir: None,
+            target: None,
+            source: None,
+            postfix_version: None,
+            color: ColorWhen::Auto,
+            quiet: false,
+            verbose: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
     Auto,

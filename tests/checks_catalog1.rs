@@ -65,14 +65,10 @@ fn root_with(name: &str, files: &[(&str, &str)]) -> PathBuf {
 
 fn opts(root: &Path, source: Option<&str>, target: &str) -> GlobalOpts {
     GlobalOpts {
-        root: root.to_path_buf(),
-        config_dir: None,
         target: Some(target.into()),
         source: source.map(str::to_string),
-        postfix_version: None,
         color: ColorWhen::Never,
-        quiet: false,
-        verbose: 0,
+        ..GlobalOpts::for_root(root.to_path_buf())
     }
 }
 

@@ -83,14 +83,10 @@ fn root_for(name: &str, src: &Path, source: &str) -> PathBuf {
 
 fn collect(root: &Path, source: &str, target: &str) -> Facts {
     let opts = GlobalOpts {
-        root: root.to_path_buf(),
-        config_dir: None,
         target: Some(target.into()),
         source: Some(source.into()),
-        postfix_version: None,
         color: ColorWhen::Never,
-        quiet: false,
-        verbose: 0,
+        ..GlobalOpts::for_root(root.to_path_buf())
     };
     facts::collect_with(&opts, None, &Tools::default()).unwrap()
 }

@@ -35,14 +35,11 @@ fn scratch(name: &str) -> PathBuf {
 
 fn collect(root: &Path, source: &str, target: &str) -> Facts {
     let opts = GlobalOpts {
-        root: root.to_path_buf(),
-        config_dir: None,
         target: Some(target.to_string()),
         source: Some(source.to_string()),
-        postfix_version: None,
         color: ColorWhen::Never,
         quiet: true,
-        verbose: 0,
+        ..GlobalOpts::for_root(root.to_path_buf())
     };
     facts::collect_with(&opts, None, &Tools::from_path())
         .unwrap_or_else(|e| panic!("facts for {}: {e:#}", root.display()))

@@ -26,14 +26,10 @@ fn root(name: &str) -> PathBuf {
 
 fn facts_for(name: &str, target: Option<&str>) -> Facts {
     let opts = GlobalOpts {
-        root: root(name),
-        config_dir: None,
         target: target.map(str::to_string),
-        source: None,
-        postfix_version: None,
         color: ColorWhen::Never,
         quiet: true,
-        verbose: 0,
+        ..GlobalOpts::for_root(root(name))
     };
     facts::collect_with(&opts, None, &Tools::default()).expect("facts of the fixture root")
 }
@@ -766,14 +762,10 @@ fn unknown_parameter_agrees_with_the_corpus_oracle() {
             }
         }
         let opts = GlobalOpts {
-            root: r.clone(),
-            config_dir: None,
             target: Some("10".into()),
-            source: None,
-            postfix_version: None,
             color: ColorWhen::Never,
             quiet: true,
-            verbose: 0,
+            ..GlobalOpts::for_root(r.clone())
         };
         let facts = facts::collect_with(&opts, None, &Tools::default()).unwrap();
         let ours: BTreeSet<String> = find("unknown-parameter")

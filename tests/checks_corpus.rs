@@ -55,14 +55,12 @@ fn make_root(name: &str, source: &str, main: Option<&[u8]>, master: Option<&[u8]
 
 fn collect(root: &Path, source: &str, target: &str, version: Option<&str>) -> Facts {
     let opts = GlobalOpts {
-        root: root.to_path_buf(),
-        config_dir: None,
         target: Some(target.to_string()),
         source: Some(source.to_string()),
         postfix_version: version.map(str::to_string),
         color: ColorWhen::Never,
         quiet: true,
-        verbose: 0,
+        ..GlobalOpts::for_root(root.to_path_buf())
     };
     facts::collect_with(&opts, None, &Tools::from_path())
         .unwrap_or_else(|e| panic!("facts for {}: {e:#}", root.display()))

@@ -85,14 +85,8 @@ fn rhel9_root(name: &str) -> PathBuf {
 
 fn opts(root: &Path) -> GlobalOpts {
     GlobalOpts {
-        root: root.to_path_buf(),
-        config_dir: None,
-        target: None,
-        source: None,
-        postfix_version: None,
         color: ColorWhen::Never,
-        quiet: false,
-        verbose: 0,
+        ..GlobalOpts::for_root(root.to_path_buf())
     }
 }
 

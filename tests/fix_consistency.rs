@@ -21,14 +21,10 @@ use postfix_preupgrade::policy::Selection;
 
 fn facts(root: &Path, target: u32) -> Facts {
     let opts = GlobalOpts {
-        root: root.to_path_buf(),
-        config_dir: None,
         target: Some(target.to_string()),
-        source: None,
-        postfix_version: None,
         color: ColorWhen::Never,
         quiet: true,
-        verbose: 0,
+        ..GlobalOpts::for_root(root.to_path_buf())
     };
     collect_with(&opts, None, &Tools::from_path())
         .unwrap_or_else(|e| panic!("facts for {}: {e:#}", root.display()))

@@ -15,14 +15,9 @@ use postfix_preupgrade::policy::Selection;
 
 fn opts(root: &Path, target: Option<&str>) -> GlobalOpts {
     GlobalOpts {
-        root: root.to_path_buf(),
-        config_dir: None,
         target: target.map(str::to_string),
-        source: None,
-        postfix_version: None,
         color: ColorWhen::Never,
-        quiet: false,
-        verbose: 0,
+        ..GlobalOpts::for_root(root.to_path_buf())
     }
 }
 
