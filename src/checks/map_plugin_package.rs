@@ -122,7 +122,7 @@ enum SourceHas {
 
 fn source_has(facts: &Facts, map_type: &str, pkg: &str) -> SourceHas {
     let src: &Profile = facts.upgrade_path.source_profile();
-    if src.builtin_maps.contains(&map_type) {
+    if src.builtin(map_type) {
         return SourceHas::BuiltIn;
     }
     if src.plugin_package(map_type).is_none() {

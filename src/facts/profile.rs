@@ -38,7 +38,8 @@ pub struct Profile {
     pub berkeley_db: bool,
     /// Whether `nis:` maps exist.
     pub nis: bool,
-    /// Map types built into the main package.
+    /// Map types built into the main package besides `hash`/`btree` and `nis`, which
+    /// [`Profile::builtin`] derives from `berkeley_db` and `nis`.
     pub builtin_maps: &'static [&'static str],
     /// Map types that are dynamically loaded plugins, with the sub-package providing each.
     #[serde(serialize_with = "ser_pairs")]
@@ -111,50 +112,11 @@ const CORE_MAPS: &[&str] = &[
     "unix",
 ];
 
+/// Postfix 2.10 as RHEL 7 builds it: an older core set, with ldap, mysql, pcre and sdbm
+/// compiled in.
 const EL7_BUILTIN: &[&str] = &[
-    "btree", "cidr", "environ", "fail", "hash", "internal", "ldap", "memcache", "mysql", "nis",
-    "pcre", "proxy", "regexp", "sdbm", "static", "tcp", "texthash", "unix",
-];
-const EL8_BUILTIN: &[&str] = &[
-    "btree",
-    "cidr",
-    "environ",
-    "fail",
-    "hash",
-    "inline",
-    "internal",
-    "memcache",
-    "nis",
-    "pipemap",
-    "proxy",
-    "randmap",
-    "regexp",
-    "socketmap",
-    "static",
-    "tcp",
-    "texthash",
-    "unionmap",
-    "unix",
-];
-const EL9_BUILTIN: &[&str] = &[
-    "btree",
-    "cidr",
-    "environ",
-    "fail",
-    "hash",
-    "inline",
-    "internal",
-    "memcache",
-    "pipemap",
-    "proxy",
-    "randmap",
-    "regexp",
-    "socketmap",
-    "static",
-    "tcp",
-    "texthash",
-    "unionmap",
-    "unix",
+    "cidr", "environ", "fail", "internal", "ldap", "memcache", "mysql", "pcre", "proxy", "regexp",
+    "sdbm", "static", "tcp", "texthash", "unix",
 ];
 
 const CRYPTO_EL8: CryptoPolicy = CryptoPolicy {
@@ -200,7 +162,7 @@ pub static PROFILES: [Profile; 5] = [
         postfix_version: PostfixVersion::new(3, 3, 1),
         berkeley_db: true,
         nis: true,
-        builtin_maps: EL8_BUILTIN,
+        builtin_maps: CORE_MAPS,
         plugin_maps: ALL_PLUGINS_NO_LMDB,
         required_packages: &[],
         pcre2: false,
@@ -223,7 +185,7 @@ pub static PROFILES: [Profile; 5] = [
         postfix_version: PostfixVersion::new(3, 5, 8),
         berkeley_db: true,
         nis: true,
-        builtin_maps: EL8_BUILTIN,
+        builtin_maps: CORE_MAPS,
         plugin_maps: ALL_PLUGINS,
         required_packages: &[],
         pcre2: false,
@@ -244,7 +206,7 @@ pub static PROFILES: [Profile; 5] = [
         postfix_version: PostfixVersion::new(3, 5, 9),
         berkeley_db: true,
         nis: false,
-        builtin_maps: EL9_BUILTIN,
+        builtin_maps: CORE_MAPS,
         plugin_maps: ALL_PLUGINS,
         required_packages: &[],
         pcre2: false,
@@ -299,13 +261,18 @@ impl Profile {
             .map(|(_, p)| *p)
     }
 
-    /// Whether the build supports a map type at all (built in or through a plugin).
-    pub fn supports_map(&self, map_type: &str) -> bool {
+    /// Whether a map type is built into the main package.
+    pub fn builtin(&self, map_type: &str) -> bool {
         match map_type {
             "hash" | "btree" => self.berkeley_db,
             "nis" => self.nis,
-            _ => self.builtin_maps.contains(&map_type) || self.plugin_package(map_type).is_some(),
+            _ => self.builtin_maps.contains(&map_type),
         }
+    }
+
+    /// Whether the build supports a map type at all (built in or through a plugin).
+    pub fn supports_map(&self, map_type: &str) -> bool {
+        self.builtin(map_type) || self.plugin_package(map_type).is_some()
     }
 
     /// Whether this release's Postfix knows a fixed parameter name (upstream tables plus
@@ -427,7 +394,7 @@ impl UpgradePath {
     /// target (e.g. `mysql` on 7→8): the package that must be installed.
     pub fn becomes_plugin(&self, map_type: &str) -> Option<&'static str> {
         let src = self.source_profile();
-        if src.builtin_maps.contains(&map_type) {
+        if src.builtin(map_type) {
             self.plugin_package(map_type)
         } else {
             None
