@@ -176,6 +176,21 @@ pub struct RestrictionUse {
     pub end_line: usize,
 }
 
+impl RestrictionUse {
+    /// Point `f` at this token: file and lines of its definition, service, parameter, the
+    /// token itself, and the file as a related resource.
+    pub fn locate(&self, f: &mut crate::finding::Finding) {
+        f.location.file = Some(self.file.clone());
+        f.location.line = Some(self.line);
+        f.location.end_line = Some(self.end_line);
+        f.location.service = self.service.clone();
+        f.location.parameter = Some(self.parameter.clone());
+        f.location.text = Some(self.token.clone());
+        f.related
+            .push(crate::finding::Related::file(self.file.clone()));
+    }
+}
+
 /// Postfix list splitting on `, \t\r\n`, ignoring `{...}` groups.
 pub fn list_tokens(value: &str) -> Vec<&str> {
     let mut out = Vec::new();

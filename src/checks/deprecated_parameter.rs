@@ -377,13 +377,7 @@ fn restriction_findings(facts: &Facts, inst: &Instance) -> Vec<Finding> {
             "{place} ({}, line {}) lists {}: {status}. Modern equivalent: {}; {}.",
             u.file, u.line, r.name, r.replacement, r.note
         );
-        f.location.file = Some(u.file.clone());
-        f.location.line = Some(u.line);
-        f.location.end_line = Some(u.end_line);
-        f.location.service = u.service.clone();
-        f.location.parameter = Some(u.parameter.clone());
-        f.location.text = Some(u.token.clone());
-        f.related.push(Related::file(u.file.clone()));
+        u.locate(&mut f);
         f.remediation.hint = format!("Remove {} from {place}; use {}.", r.name, r.replacement);
         f.fix = FixInfo::none();
         f.links.push(catalog_data::deprecation_link());

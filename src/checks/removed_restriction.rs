@@ -8,7 +8,7 @@ use super::catalog_data::{self, RemovedRestriction, REMOVED_RESTRICTIONS};
 use super::Check;
 use crate::checks::CheckDocs;
 use crate::facts::{Facts, PostfixVersion};
-use crate::finding::{Finding, FixInfo, Related, Severity};
+use crate::finding::{Finding, FixInfo, Severity};
 
 pub struct RemovedRestrictionCheck;
 
@@ -79,13 +79,7 @@ impl Check for RemovedRestrictionCheck {
                     r.name,
                     effect(r, facts, gone)
                 );
-                f.location.file = Some(u.file.clone());
-                f.location.line = Some(u.line);
-                f.location.end_line = Some(u.end_line);
-                f.location.service = u.service.clone();
-                f.location.parameter = Some(u.parameter.clone());
-                f.location.text = Some(u.token.clone());
-                f.related.push(Related::file(u.file.clone()));
+                u.locate(&mut f);
                 f.remediation.hint = format!(
                     "Replace {} with {} in {place}. Upstream removed it because {}.",
                     r.name, r.replacement, r.why
