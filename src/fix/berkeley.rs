@@ -41,11 +41,6 @@ const CACHES: &[&str] = &[
 /// Parameters whose tables are alias tables (built with postalias).
 const ALIAS_PARAMS: &[&str] = &["alias_maps", "alias_database"];
 
-/// The built-in default of `name` (see [`Cx::default_value`]).
-pub fn builtin_default(cx: &Cx, name: &str) -> Option<String> {
-    cx.default_value(name)
-}
-
 /// Why one reference cannot be switched, with the remediation.
 struct Blocked {
     reason: String,
@@ -218,7 +213,7 @@ impl Planner for BerkeleyDb {
             if !used || draft.main.get(param).is_some() {
                 continue;
             }
-            if let Some(d) = builtin_default(cx, param) {
+            if let Some(d) = cx.default_value(param) {
                 if type_of(&d).is_some_and(|t| BDB.contains(&t)) {
                     implicit.push((param, d));
                 }
@@ -227,7 +222,7 @@ impl Planner for BerkeleyDb {
         let ddt = {
             let v = cx.expanded(draft, "default_database_type");
             let v = if draft.main.get("default_database_type").is_none() {
-                builtin_default(cx, "default_database_type").unwrap_or(v)
+                cx.default_value("default_database_type").unwrap_or(v)
             } else {
                 v
             };

@@ -147,31 +147,11 @@ pub struct Cx<'a> {
     pub opts: &'a PlanOptions,
 }
 
-/// Built-in defaults the parameter lists only describe (`see "postconf -d" output`):
-/// the values of the RHEL builds, where a fix depends on them.
-pub const KNOWN_DEFAULTS: &[(&str, &str)] = &[
-    ("default_database_type", "hash"),
-    ("address_verify_map", "btree:$data_directory/verify_cache"),
-    (
-        "postscreen_cache_map",
-        "btree:$data_directory/postscreen_cache",
-    ),
-    ("data_directory", "/var/lib/postfix"),
-    ("queue_directory", "/var/spool/postfix"),
-];
-
 impl Cx<'_> {
-    /// The built-in default of a parameter for this instance ([`Facts::default_value`]),
-    /// with [`KNOWN_DEFAULTS`] where the lists only describe it.
+    /// The built-in default of a parameter for this instance ([`Facts::default_value`]:
+    /// the RHEL build's value where upstream only says "see postconf -d output").
     pub fn default_value(&self, name: &str) -> Option<String> {
-        match self.facts.default_value(self.inst, name) {
-            Some(v) if v.starts_with("see ") => KNOWN_DEFAULTS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-                .or(Some(v)),
-            other => other,
-        }
+        self.facts.default_value(self.inst, name)
     }
 
     /// Fully expanded value of a main.cf parameter in the draft.
