@@ -25,31 +25,11 @@ const IDS: [&str; 6] = [
 ];
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/roots")
-        .join(name)
+    support::fixture_root(name)
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("checks_catalog1")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &dst);
-        } else {
-            fs::copy(e.path(), &dst).unwrap();
-        }
-    }
+    support::scratch("checks_catalog1", name)
 }
 
 /// A scratch root with the given files (path relative to the root, content).
@@ -73,7 +53,7 @@ fn opts(root: &Path, source: Option<&str>, target: &str) -> GlobalOpts {
 }
 
 mod support;
-use support::{build_rpm, rpm_install, tool, PkgFile};
+use support::{build_rpm, copy_tree, rpm_install, tool, PkgFile};
 
 fn collect(root: &Path, source: Option<&str>, target: &str) -> Facts {
     let tools = Tools {

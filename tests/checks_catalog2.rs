@@ -19,18 +19,11 @@ use postfix_preupgrade::policy::Selection;
 use postfix_preupgrade::report::{self, ReportMeta};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/roots")
-        .join(name)
+    support::fixture_root(name)
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("checks_catalog2")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("checks_catalog2", name)
 }
 
 fn collect(root: &Path, source: &str, target: &str) -> Facts {

@@ -3,6 +3,7 @@
 //! smtps-service-renamed, compatibility-level, unknown-parameter. Positive and negative
 //! cases per check; the story and the migrated host; Postfix's own postconf as oracle
 //! for line numbers and "unused parameter" warnings.
+mod support;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -100,12 +101,7 @@ fn postconf() -> &'static str {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("checks_core")
-        .join(name);
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
+    support::scratch("checks_core", name)
 }
 
 // ---------------------------------------------------------------- the story

@@ -1,16 +1,12 @@
 //! `postfix-preupgrade facts` end to end: JSON on stdout, exit 2 with a clear message
 //! when the facts cannot be collected.
+mod support;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("facts_cli")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("facts_cli", name)
 }
 
 fn facts(args: &[&str]) -> std::process::Output {

@@ -1,5 +1,6 @@
 //! `facts::collect_with` on fixture roots without an rpm database: releases, assumptions
 //! and instances.
+mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -7,12 +8,7 @@ use postfix_preupgrade::cli::{ColorWhen, GlobalOpts};
 use postfix_preupgrade::facts::{self, FileState, ReleaseOrigin, Tools};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("facts_collect")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("facts_collect", name)
 }
 
 fn opts(root: &Path) -> GlobalOpts {

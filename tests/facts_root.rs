@@ -1,4 +1,5 @@
 //! `Root` confinement: every path stays inside the root, whatever the links say.
+mod support;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -7,12 +8,7 @@ use postfix_preupgrade::root::Root;
 
 /// A fresh directory under the target dir, removed first if it exists.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("facts_root")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("facts_root", name)
 }
 
 /// A root with /etc/postfix/main.cf and, beside it (outside the root), a secret file.

@@ -15,12 +15,7 @@ mod support;
 use support::{rpm_install, tool, PkgFile};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("facts_rpmdb")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("facts_rpmdb", name)
 }
 
 fn build(dir: &Path, name: &str, version: &str, files: &[(&str, &str, bool)]) -> PathBuf {

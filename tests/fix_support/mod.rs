@@ -50,16 +50,10 @@ pub fn text(o: &Output) -> String {
     )
 }
 
-/// Copy a directory tree (files, dirs, symlinks), keeping modes.
-pub fn copy_tree(from: &Path, to: &Path) {
-    let st = Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", from.display()))
-        .arg(to)
-        .status()
-        .unwrap();
-    assert!(st.success());
-}
+#[path = "../support/mod.rs"]
+mod support;
+#[allow(unused_imports)] // not every fix test copies trees
+pub use support::copy_tree;
 
 /// Every regular file under `dir` (relative path → bytes), skipping `skip` prefixes.
 pub fn snapshot(dir: &Path, skip: &[&str]) -> BTreeMap<PathBuf, Vec<u8>> {

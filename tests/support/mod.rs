@@ -94,3 +94,32 @@ pub fn python_with(modules: &[&str]) -> String {
          and python3-jsonschema (scripts/test.sh does)"
     );
 }
+
+/// A fixture root shipped in the repo (`tests/fixtures/roots/NAME`).
+pub fn fixture_root(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/roots")
+        .join(name)
+}
+
+/// An empty scratch directory `<target tmp>/<group>/<name>` (emptied if it exists).
+pub fn scratch(group: &str, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Copy a directory tree (files, dirs, symlinks), keeping modes, with the real `cp -a`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(st.success(), "cp -a {} {}", from.display(), to.display());
+}
