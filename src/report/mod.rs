@@ -5,6 +5,7 @@
 //! Renderers never decide policy: they print the `inhibitor` flag and the order that the
 //! engine and [`crate::policy`] produced.
 pub mod catalog;
+pub mod escape;
 pub mod json;
 pub mod leapp;
 pub mod shell;
