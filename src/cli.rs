@@ -157,6 +157,10 @@ pub enum Command {
     Undo {
         /// Backup id, as printed by fix
         backup_id: Option<String>,
+        /// Restore even files that changed since the fix wrote them (their current
+        /// versions are saved first, in the undo's own backup)
+        #[arg(long)]
+        force: bool,
     },
     /// List every check
     Checks,
@@ -248,7 +252,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Show { what } => show(&cli.global, what),
         Command::Fix(args) => crate::fix::run_fix(&cli.global, &args),
-        Command::Undo { backup_id } => crate::fix::run_undo(&cli.global, backup_id.as_deref()),
+        Command::Undo { backup_id, force } => {
+            crate::fix::run_undo(&cli.global, backup_id.as_deref(), force)
+        }
     }
 }
 

@@ -136,14 +136,15 @@ pub fn check_exit_code(findings: &[Finding], fail_on: Option<Severity>) -> u8 {
     }
 }
 
-/// Exit code of `fix` (interface.md): 0 when every attempted fix applied (or there was
-/// nothing to do), 3 when some applied and some failed (and were rolled back), 2 when
-/// fixes were attempted and none applied.
-pub fn fix_exit_code(applied: usize, failed: usize) -> u8 {
-    match (applied, failed) {
-        (_, 0) => crate::cli::exit::OK,
-        (0, _) => crate::cli::exit::FAILURE,
-        _ => crate::cli::exit::PARTIAL_FIX,
+/// Exit code of `fix` that ran (interface.md): 0 only when nothing failed and a fresh
+/// `check` finds no inhibitor, so `fix -y && leapp upgrade` is safe; 3 when an inhibitor
+/// is left (unfixable, left for review, failed and rolled back, or outside `--only`) or a
+/// fix failed. (2, the tool not running at all, is decided by the caller.)
+pub fn fix_exit_code(inhibitors_left: usize, failed: usize) -> u8 {
+    if inhibitors_left == 0 && failed == 0 {
+        crate::cli::exit::OK
+    } else {
+        crate::cli::exit::PARTIAL_FIX
     }
 }
 
@@ -256,8 +257,8 @@ mod tests {
         );
         assert_eq!(check_exit_code(&[med, inh], None), 1);
         assert_eq!(fix_exit_code(0, 0), 0);
-        assert_eq!(fix_exit_code(3, 0), 0);
+        assert_eq!(fix_exit_code(1, 0), 3);
+        assert_eq!(fix_exit_code(0, 1), 3);
         assert_eq!(fix_exit_code(2, 1), 3);
-        assert_eq!(fix_exit_code(0, 1), 2);
     }
 }

@@ -4,21 +4,105 @@
 //! inspected system sees it, e.g. `/etc/postfix/main.cf`). [`Root::resolve`] maps it to a
 //! *host path* inside the root, following symbolic links one component at a time as if the
 //! root were `/`: absolute link targets are re-rooted, `..` never climbs above the root, so a
-//! hostile link can never lead outside it.
+//! hostile link can never lead outside it. That host path is for messages and for the
+//! programs the tool runs; the tool itself never opens a file by it.
+//!
+//! Every file the tool reads or writes under the root goes through handles instead:
+//! [`Root::open`] and [`Root::read`] resolve the path with `pathrs` (`openat2` with
+//! `RESOLVE_IN_ROOT` where the kernel has it, a checked `O_PATH` walk where it does not), so
+//! a directory swapped for a symlink while the tool runs cannot redirect it outside the
+//! root. Only regular files are read (a FIFO, device or socket is an error naming the path,
+//! checked before the file is opened), and at most [`MAX_READ`] bytes of one. Writes go
+//! through a [`Dir`]: a handle on the directory, with `*at()` calls that never follow a
+//! link at the final name.
 use std::collections::VecDeque;
-use std::ffi::OsString;
-use std::io;
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 use crate::error::{Error, Result};
+
+/// The most bytes [`Root::read`] takes from one file: far more than any real main.cf,
+/// master.cf, certificate or alias file, and a bound on what a hostile one can make the
+/// tool allocate.
+pub const MAX_READ: u64 = 64 * 1024 * 1024;
 
 /// Links followed while resolving one path before giving up (Linux uses 40 too).
 const MAX_LINKS: usize = 40;
 
 /// The root directory of the inspected system.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, serde::Serialize)]
 pub struct Root {
     dir: PathBuf,
+    /// The handle every file operation resolves through.
+    #[serde(skip)]
+    fs: Arc<pathrs::Root>,
+}
+
+impl std::fmt::Debug for Root {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Root").field("dir", &self.dir).finish()
+    }
+}
+
+impl PartialEq for Root {
+    fn eq(&self, other: &Root) -> bool {
+        self.dir == other.dir
+    }
+}
+impl Eq for Root {}
+
+/// An `io::Error` for a pathrs error (the errno when there is one).
+fn px(e: pathrs::error::Error) -> io::Error {
+    match e.kind() {
+        pathrs::error::ErrorKind::OsError(Some(n)) => io::Error::from_raw_os_error(n),
+        _ => io::Error::other(e.to_string()),
+    }
+}
+
+fn io_at(path: &Path, source: io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What a file type is called in an error.
+pub fn type_name(t: FileType) -> &'static str {
+    match t {
+        FileType::RegularFile => "a regular file",
+        FileType::Directory => "a directory",
+        FileType::Symlink => "a symbolic link",
+        FileType::Fifo => "a FIFO",
+        FileType::Socket => "a socket",
+        FileType::CharacterDevice => "a character device",
+        FileType::BlockDevice => "a block device",
+        FileType::Unknown => "a file of unknown type",
+    }
+}
+
+/// Read at most [`MAX_READ`] bytes of an open regular file; more is an error naming `path`.
+pub fn read_bounded(mut f: impl Read, path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    (&mut f)
+        .take(MAX_READ + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_at(path, e))?;
+    if bytes.len() as u64 > MAX_READ {
+        return Err(io_at(
+            path,
+            io::Error::other(format!(
+                "larger than {} MiB, the most this tool reads of one file",
+                MAX_READ / (1024 * 1024)
+            )),
+        ));
+    }
+    Ok(bytes)
 }
 
 impl Root {
@@ -35,14 +119,16 @@ impl Root {
                 dir.display()
             )));
         }
-        Ok(Root { dir: canon })
+        let fs = pathrs::Root::open(&canon).map_err(|e| io_at(dir, px(e)))?;
+        Ok(Root {
+            dir: canon,
+            fs: Arc::new(fs),
+        })
     }
 
     /// The root `/`: the running system itself.
-    pub fn host() -> Root {
-        Root {
-            dir: PathBuf::from("/"),
-        }
+    pub fn host() -> Result<Root> {
+        Root::new("/")
     }
 
     /// The root's directory on the host.
@@ -137,14 +223,59 @@ impl Root {
         Some(Path::new("/").join(rel))
     }
 
-    /// Read a file of the inspected system. Errors name the system path.
+    /// The root-relative form of an absolute system path (pathrs resolves it inside the
+    /// root handle).
+    fn rel(system_path: &Path) -> Result<&Path> {
+        if !system_path.is_absolute() {
+            return Err(Error::Other(format!(
+                "{}: not an absolute path on the inspected system",
+                system_path.display()
+            )));
+        }
+        let rel = system_path.strip_prefix("/").unwrap_or(system_path);
+        Ok(if rel.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            rel
+        })
+    }
+
+    /// An `O_PATH` handle on a system path, links followed inside the root.
+    fn handle(&self, system_path: &Path) -> Result<pathrs::Handle> {
+        let rel = Self::rel(system_path)?;
+        self.fs.resolve(rel).map_err(|e| io_at(system_path, px(e)))
+    }
+
+    /// The type of what a system path names (links followed inside the root).
+    pub fn file_type(&self, system_path: impl AsRef<Path>) -> Result<FileType> {
+        let system_path = system_path.as_ref();
+        let h = self.handle(system_path)?;
+        let st = rustix::fs::fstat(&h).map_err(|e| io_at(system_path, e.into()))?;
+        Ok(FileType::from_raw_mode(st.st_mode))
+    }
+
+    /// Open a regular file of the inspected system for reading. Anything else (a FIFO, a
+    /// device, a socket, a directory) is refused before it is opened, so nothing blocks.
+    pub fn open(&self, system_path: impl AsRef<Path>) -> Result<File> {
+        let system_path = system_path.as_ref();
+        let h = self.handle(system_path)?;
+        let st = rustix::fs::fstat(&h).map_err(|e| io_at(system_path, e.into()))?;
+        let t = FileType::from_raw_mode(st.st_mode);
+        if t != FileType::RegularFile {
+            return Err(io_at(
+                system_path,
+                io::Error::other(format!("{}, not a regular file", type_name(t))),
+            ));
+        }
+        h.reopen(pathrs::flags::OpenFlags::O_RDONLY | pathrs::flags::OpenFlags::O_NONBLOCK)
+            .map_err(|e| io_at(system_path, px(e)))
+    }
+
+    /// Read a regular file of the inspected system (at most [`MAX_READ`] bytes). Errors
+    /// name the system path.
     pub fn read(&self, system_path: impl AsRef<Path>) -> Result<Vec<u8>> {
         let system_path = system_path.as_ref();
-        let host = self.resolve(system_path)?;
-        std::fs::read(&host).map_err(|source| Error::Io {
-            path: system_path.to_path_buf(),
-            source,
-        })
+        read_bounded(self.open(system_path)?, system_path)
     }
 
     /// Read a text file of the inspected system (invalid UTF-8 is an error naming it).
@@ -159,9 +290,57 @@ impl Root {
 
     /// Whether the system path exists inside the root (after resolving links).
     pub fn exists(&self, system_path: impl AsRef<Path>) -> bool {
-        self.resolve(system_path)
-            .map(|p| p.exists())
-            .unwrap_or(false)
+        self.handle(system_path.as_ref()).is_ok()
+    }
+
+    /// Whether the system path is a regular file inside the root (after resolving links).
+    pub fn is_file(&self, system_path: impl AsRef<Path>) -> bool {
+        self.file_type(system_path)
+            .is_ok_and(|t| t == FileType::RegularFile)
+    }
+
+    /// A handle on a directory of the inspected system (links followed inside the root).
+    pub fn open_dir(&self, system_path: impl AsRef<Path>) -> Result<Dir> {
+        let system_path = system_path.as_ref();
+        let h = self.handle(system_path)?;
+        let fd = h
+            .reopen(pathrs::flags::OpenFlags::O_RDONLY | pathrs::flags::OpenFlags::O_DIRECTORY)
+            .map_err(|e| io_at(system_path, px(e)))?;
+        Ok(Dir {
+            fd: fd.into(),
+            path: system_path.to_path_buf(),
+        })
+    }
+
+    /// Create a directory and its missing parents inside the root (new ones get `mode`),
+    /// and return a handle on it.
+    pub fn create_dir_all(&self, system_path: impl AsRef<Path>, mode: u32) -> Result<Dir> {
+        use std::os::unix::fs::PermissionsExt;
+        let system_path = system_path.as_ref();
+        let rel = Self::rel(system_path)?;
+        self.fs
+            .mkdir_all(rel, &std::fs::Permissions::from_mode(mode))
+            .map_err(|e| io_at(system_path, px(e)))?;
+        self.open_dir(system_path)
+    }
+
+    /// The parent directory of a system path as a handle, and the final name. The parent
+    /// is resolved inside the root; the final name is not followed (see [`Dir`]).
+    pub fn parent_dir(&self, system_path: impl AsRef<Path>) -> Result<(Dir, OsString)> {
+        let system_path = system_path.as_ref();
+        let (Some(parent), Some(name)) = (system_path.parent(), system_path.file_name()) else {
+            return Err(Error::Other(format!(
+                "{}: not a file path",
+                system_path.display()
+            )));
+        };
+        Ok((self.open_dir(parent)?, name.to_os_string()))
+    }
+
+    /// The entries of a directory of the inspected system: (name, type), sorted by name,
+    /// without `.` and `..`. Links are not followed (their type is `Symlink`).
+    pub fn read_dir(&self, system_path: impl AsRef<Path>) -> Result<Vec<(OsString, FileType)>> {
+        self.open_dir(system_path)?.entries()
     }
 
     fn host_of(&self, comps: &[OsString]) -> PathBuf {
@@ -190,5 +369,219 @@ fn push_components(todo: &mut VecDeque<OsString>, path: &Path, front: bool) {
         }
     } else {
         todo.extend(comps);
+    }
+}
+
+/// A handle on a directory inside the root. Every operation names one entry of it and
+/// never follows a link at that name, so what it touches is fixed by the handle, not by
+/// a path that could change while the tool runs.
+#[derive(Debug)]
+pub struct Dir {
+    fd: OwnedFd,
+    /// The directory's system path, for messages.
+    path: PathBuf,
+}
+
+/// What is at a name in a [`Dir`] (not following a link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub file_type: FileType,
+    pub nlink: u64,
+    pub size: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
+}
+
+impl AsFd for Dir {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Dir {
+    /// The directory's system path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The system path of an entry, for messages.
+    pub fn join(&self, name: impl AsRef<Path>) -> PathBuf {
+        self.path.join(name)
+    }
+
+    fn err(&self, name: &OsStr, e: impl Into<io::Error>) -> Error {
+        io_at(&self.join(name), e.into())
+    }
+
+    /// What is at `name` (None when nothing is), without following a link.
+    pub fn stat(&self, name: impl AsRef<OsStr>) -> Result<Option<Entry>> {
+        let name = name.as_ref();
+        match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Ok(Some(Entry {
+                file_type: FileType::from_raw_mode(st.st_mode),
+                nlink: st.st_nlink,
+                size: st.st_size as u64,
+                uid: st.st_uid,
+                gid: st.st_gid,
+                mode: st.st_mode & 0o7777,
+            })),
+            Err(rustix::io::Errno::NOENT) => Ok(None),
+            Err(e) => Err(self.err(name, e)),
+        }
+    }
+
+    /// Refuse to write at `name` unless it is absent or a regular file with one link: a
+    /// symlink or a hard link there would carry the write to another file, maybe outside
+    /// the root. Returns what is there.
+    pub fn check_output(&self, name: impl AsRef<OsStr>) -> Result<Option<Entry>> {
+        let name = name.as_ref();
+        let st = self.stat(name)?;
+        match st {
+            None => Ok(None),
+            Some(e) if e.file_type == FileType::RegularFile && e.nlink == 1 => Ok(st),
+            Some(e) if e.file_type == FileType::RegularFile => Err(Error::Other(format!(
+                "{}: refusing to write: it has {} hard links, so writing it would change \
+                 another file too",
+                self.join(name).display(),
+                e.nlink
+            ))),
+            Some(e) => Err(Error::Other(format!(
+                "{}: refusing to write: it is {}, not a regular file",
+                self.join(name).display(),
+                type_name(e.file_type)
+            ))),
+        }
+    }
+
+    /// Open the regular file `name` for reading (a link or anything else is refused).
+    pub fn open_file(&self, name: impl AsRef<OsStr>) -> Result<File> {
+        let name = name.as_ref();
+        let fd = rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
+            Mode::empty(),
+        )
+        .map_err(|e| self.err(name, e))?;
+        let f = File::from(fd);
+        let st = rustix::fs::fstat(&f).map_err(|e| self.err(name, e))?;
+        let t = FileType::from_raw_mode(st.st_mode);
+        if t != FileType::RegularFile {
+            return Err(self.err(
+                name,
+                io::Error::other(format!("{}, not a regular file", type_name(t))),
+            ));
+        }
+        Ok(f)
+    }
+
+    /// Read the regular file `name` (bounded by [`MAX_READ`]).
+    pub fn read(&self, name: impl AsRef<OsStr>) -> Result<Vec<u8>> {
+        let name = name.as_ref();
+        read_bounded(self.open_file(name)?, &self.join(name))
+    }
+
+    /// Create the new file `name` (it must not exist; a link there is not followed) for
+    /// writing, with `mode`.
+    pub fn create_new(&self, name: impl AsRef<OsStr>, mode: u32) -> Result<File> {
+        let name = name.as_ref();
+        let fd = rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(mode),
+        )
+        .map_err(|e| self.err(name, e))?;
+        Ok(File::from(fd))
+    }
+
+    /// Open (or create, mode 0600) `name` for writing without truncating it; a link there
+    /// is refused.
+    pub fn open_or_create(&self, name: impl AsRef<OsStr>) -> Result<File> {
+        let name = name.as_ref();
+        let fd = rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| self.err(name, e))?;
+        Ok(File::from(fd))
+    }
+
+    /// Rename `from` to `to` inside this directory (replacing `to`).
+    pub fn rename(&self, from: impl AsRef<OsStr>, to: impl AsRef<OsStr>) -> Result<()> {
+        let (from, to) = (from.as_ref(), to.as_ref());
+        rustix::fs::renameat(&self.fd, from, &self.fd, to).map_err(|e| self.err(to, e))
+    }
+
+    /// Remove the file `name` (not a directory). Absent is fine.
+    pub fn remove(&self, name: impl AsRef<OsStr>) -> Result<()> {
+        let name = name.as_ref();
+        match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
+            Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
+            Err(e) => Err(self.err(name, e)),
+        }
+    }
+
+    /// A handle on the subdirectory `name` (a link there is refused).
+    pub fn subdir(&self, name: impl AsRef<OsStr>) -> Result<Dir> {
+        let name = name.as_ref();
+        let fd = rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match self.stat(name) {
+            Ok(Some(st)) if st.file_type != FileType::Directory => self.err(
+                name,
+                io::Error::other(format!("{}, not a directory", type_name(st.file_type))),
+            ),
+            _ => self.err(name, e),
+        })?;
+        Ok(Dir {
+            fd,
+            path: self.join(name),
+        })
+    }
+
+    /// Create the subdirectory `name` with `mode` (an existing one is an error) and return
+    /// a handle on it.
+    pub fn mkdir(&self, name: impl AsRef<OsStr>, mode: u32) -> Result<Dir> {
+        let name = name.as_ref();
+        rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(mode))
+            .map_err(|e| self.err(name, e))?;
+        self.subdir(name)
+    }
+
+    /// Make renames and creations in this directory durable.
+    pub fn sync(&self) -> Result<()> {
+        rustix::fs::fsync(&self.fd).map_err(|e| io_at(&self.path, e.into()))
+    }
+
+    /// The entries: (name, type) sorted by name, without `.` and `..`.
+    pub fn entries(&self) -> Result<Vec<(OsString, FileType)>> {
+        let dup = rustix::fs::openat(
+            &self.fd,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| io_at(&self.path, e.into()))?;
+        let mut d = rustix::fs::Dir::read_from(&dup).map_err(|e| io_at(&self.path, e.into()))?;
+        let mut out = Vec::new();
+        while let Some(e) = d.read() {
+            let e = e.map_err(|e| io_at(&self.path, e.into()))?;
+            let name = e.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            use std::os::unix::ffi::OsStrExt;
+            out.push((OsStr::from_bytes(name).to_os_string(), e.file_type()));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 }

@@ -259,7 +259,7 @@ fn host_root_asks_postconf() {
     };
     // the host's rpm database (if any) has no postfix: postconf answers
     let got = rpmdb::detect(
-        &Root::host(),
+        &Root::host().unwrap(),
         None,
         PostfixVersion::new(3, 5, 9),
         &tools,

@@ -80,7 +80,8 @@ fn corpus_plans_reach_a_fixed_point_postconf_accepts() {
         }
         changed += 1;
         // the real postconf finds nothing new in the planned files
-        fix::validate::validate(&f, &plan, Path::new("postconf"))
+        let scratch = tempfile::tempdir().unwrap();
+        fix::validate::validate(&f, &plan, Path::new("postconf"), scratch.path())
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         // re-planned on the planned bytes: nothing more to change
         for c in &plan.changes {
@@ -211,18 +212,20 @@ fn validation_rejects_what_postconf_newly_complains_about() {
         ..Default::default()
     };
     let pc = Path::new("postconf");
+    let scratch = tempfile::tempdir().unwrap();
+    let sc = scratch.path();
     // an edit postconf accepts silently
     let ok = change(
         b"myhostname = mail.example.com\ndefault_database_type = lmdb\n",
         b"smtp      inet  n       -       n       -       -       smtpd\n",
     );
-    fix::validate::validate(&f, &ok, pc).unwrap();
+    fix::validate::validate(&f, &ok, pc, sc).unwrap();
     // a new warning (unused parameter), named as on the inspected system
     let warn = change(
         b"myhostname = mail.example.com\nno_such_parameter_here = 1\n",
         b"smtp      inet  n       -       n       -       -       smtpd\n",
     );
-    let e = fix::validate::validate(&f, &warn, pc).unwrap_err();
+    let e = fix::validate::validate(&f, &warn, pc, sc).unwrap_err();
     assert!(
         e.contains("unused parameter: no_such_parameter_here=1"),
         "{e}"
@@ -233,7 +236,7 @@ fn validation_rejects_what_postconf_newly_complains_about() {
         b"myhostname = mail.example.com\n",
         b"smtp      inet  n       -       n       -       -\n",
     );
-    let e = fix::validate::validate(&f, &fatal, pc).unwrap_err();
+    let e = fix::validate::validate(&f, &fatal, pc, sc).unwrap_err();
     assert!(e.contains("postconf fails") || e.contains("fatal"), "{e}");
 }
 

@@ -325,16 +325,12 @@ fn registrations(facts: &Facts) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for d in dirs {
         let mut files = vec![d.join("dynamicmaps.cf")];
-        if let Ok(host) = facts.root.resolve(d.join("dynamicmaps.cf.d")) {
-            if let Ok(rd) = std::fs::read_dir(&host) {
-                let mut names: Vec<_> = rd.flatten().map(|e| e.file_name()).collect();
-                names.sort();
-                files.extend(
-                    names
-                        .into_iter()
-                        .map(|n| d.join("dynamicmaps.cf.d").join(n)),
-                );
-            }
+        if let Ok(names) = facts.root.read_dir(d.join("dynamicmaps.cf.d")) {
+            files.extend(
+                names
+                    .into_iter()
+                    .map(|(n, _)| d.join("dynamicmaps.cf.d").join(n)),
+            );
         }
         for f in files {
             read_registrations(facts, &f, &mut out);

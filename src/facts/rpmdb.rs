@@ -202,21 +202,21 @@ fn files_of(meta: &PackageMetadata) -> std::result::Result<Vec<PackageFile>, rpm
 /// Read `postfix*` packages from `DIR/rpmdb.sqlite` under the root (RHEL 9/10).
 pub fn read_sqlite(root: &Root, db_dir: &Path) -> Result<RpmDb> {
     let sys = db_dir.join("rpmdb.sqlite");
-    let host = root.resolve(&sys)?;
     let err = |m: String| Error::Other(format!("{}: {m}", sys.display()));
+    // Opened through a handle inside the root (a regular file, never a FIFO or a link out
+    // of the root), and given to SQLite as that descriptor, read-only and immutable: no
+    // lock, no `-shm`/`-wal` file is created in the inspected image. (A write-ahead log
+    // that rpm left un-checkpointed is not read; rpm checkpoints when it closes.)
+    let file = root.open(&sys)?;
     use rusqlite::OpenFlags;
+    use std::os::fd::AsRawFd;
+    let uri = format!("file:/proc/self/fd/{}?immutable=1", file.as_raw_fd());
     let conn = rusqlite::Connection::open_with_flags(
-        &host,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .or_else(|_| {
-        // A read-only directory cannot hold the WAL index: read the file as immutable.
-        let uri = format!("file:{}?immutable=1", host.display());
-        rusqlite::Connection::open_with_flags(
-            uri,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-        )
-    })
     .map_err(|e| err(format!("cannot open the rpm database: {e}")))?;
     // rpm's Name index finds the few postfix headers without parsing every header; a
     // database without it is scanned whole.
@@ -638,23 +638,24 @@ pub fn verify_file(root: &Root, installed: &InstalledPostfix, path: &Path) -> Co
 /// Existing `.rpmnew` / `.rpmsave` files in a config directory (two levels deep, to see
 /// `dynamicmaps.cf.d`), as sorted system paths.
 pub fn leftover_rpm_files(root: &Root, config_dir: &Path) -> Result<Vec<PathBuf>> {
-    let host = root.resolve(config_dir)?;
-    if !host.is_dir() {
+    let Ok(dir) = root.open_dir(config_dir) else {
         return Ok(Vec::new());
-    }
+    };
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(&host)
-        .max_depth(2)
-        .follow_links(false)
-    {
-        let entry = entry.map_err(|e| Error::Io {
-            path: config_dir.to_path_buf(),
-            source: e.into(),
-        })?;
-        let name = entry.file_name().to_string_lossy();
-        if name.ends_with(".rpmnew") || name.ends_with(".rpmsave") {
-            if let Some(sys) = root.system_path(entry.path()) {
-                out.push(sys);
+    let is_leftover = |n: &std::ffi::OsStr| {
+        let n = n.to_string_lossy();
+        n.ends_with(".rpmnew") || n.ends_with(".rpmsave")
+    };
+    for (name, t) in dir.entries()? {
+        if is_leftover(&name) {
+            out.push(config_dir.join(&name));
+        } else if t == rustix::fs::FileType::Directory {
+            // one level down (dynamicmaps.cf.d), through a handle that never follows a link
+            let Ok(sub) = dir.subdir(&name) else { continue };
+            for (n, _) in sub.entries()? {
+                if is_leftover(&n) {
+                    out.push(config_dir.join(&name).join(n));
+                }
             }
         }
     }

@@ -1,12 +1,15 @@
 //! File operations `fix` and `undo` rely on: metadata capture (owner, mode, xattrs
-//! including the SELinux label), atomic replacement that keeps that metadata, and the
-//! lock that stops two runs at once.
+//! including the SELinux label), temporary files that carry that metadata, and the lock
+//! that stops two runs at once. Everything here works on [`Dir`] handles inside the root
+//! (see [`crate::root`]): no path is opened by name from `/`.
 //!
-//! Atomic replacement: the new bytes go to a temporary file in the same directory, which
-//! gets the old file's owner, mode and extended attributes, is fsynced, renamed over the
-//! old one, and the directory is fsynced. A reader (or a crash) sees the old file or the
-//! new one, never a mix.
+//! A new version of a file is written to a temporary file of our own name
+//! (`.NAME.postfix-preupgrade.XXXXXX`) in the same directory, given the metadata, fsynced,
+//! and renamed over the old one by the transaction ([`super::txn`]); a reader (or a crash)
+//! sees the old file or the new one, never a mix.
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
+use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -14,9 +17,13 @@ use std::path::{Path, PathBuf};
 use rustix::fs::XattrFlags;
 
 use crate::error::Error;
+use crate::root::{Dir, Root};
 
 /// The extended attribute SELinux keeps a file's label in.
 pub const SELINUX_XATTR: &str = "security.selinux";
+
+/// The marker in the name of every temporary file this tool creates.
+pub const TEMP_MARK: &str = ".postfix-preupgrade.";
 
 /// Owner, mode and extended attributes of a file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -36,6 +43,20 @@ impl FileMeta {
         let bytes = from_hex(hex)?;
         let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
         Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+    }
+
+    /// Why this metadata must not be applied to a config file or a table (a set-id or
+    /// sticky bit, or an extended attribute other than the SELinux label and `user.*`,
+    /// such as `security.capability`); None when it is fine. Guards `undo` against a
+    /// tampered manifest.
+    pub fn unsafe_reason(&self) -> Option<String> {
+        if self.mode & !0o777 != 0 {
+            return Some(format!("mode {:o} has set-id or sticky bits", self.mode));
+        }
+        self.xattrs
+            .iter()
+            .find(|(n, _)| n != SELINUX_XATTR && !n.starts_with("user."))
+            .map(|(n, _)| format!("extended attribute {n} is not one this tool restores"))
     }
 }
 
@@ -70,6 +91,23 @@ pub fn from_hex(s: &str) -> Option<Vec<u8>> {
 pub fn sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     to_hex(&Sha256::digest(bytes))
+}
+
+/// sha256 and length of everything an open file holds from its current offset.
+pub fn sha256_reader(mut r: impl io::Read, path: &Path) -> Result<(String, u64), Error> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n = 0u64;
+    loop {
+        let got = r.read(&mut buf).map_err(|e| io_err(path, e))?;
+        if got == 0 {
+            break;
+        }
+        h.update(&buf[..got]);
+        n += got as u64;
+    }
+    Ok((to_hex(&h.finalize()), n))
 }
 
 /// Read the metadata of an open file.
@@ -116,7 +154,7 @@ fn read_xattrs(file: &File, path: &Path) -> Result<Vec<(String, String)>, Error>
 /// Give an open file the owner, mode and xattrs of `meta`. Owner changes need root; they
 /// are only attempted when they differ. An xattr the kernel refuses to set (for example
 /// `security.selinux` on a system without SELinux) is returned as a warning.
-fn apply_meta(file: &File, path: &Path, meta: &FileMeta) -> Result<Vec<String>, Error> {
+pub fn apply_meta(file: &File, path: &Path, meta: &FileMeta) -> Result<Vec<String>, Error> {
     let cur = file.metadata().map_err(|e| io_err(path, e))?;
     if cur.uid() != meta.uid || cur.gid() != meta.gid {
         std::os::unix::fs::fchown(file, Some(meta.uid), Some(meta.gid))
@@ -144,80 +182,90 @@ fn apply_meta(file: &File, path: &Path, meta: &FileMeta) -> Result<Vec<String>, 
     Ok(warnings)
 }
 
-/// Replace `path` (a host path) atomically with `bytes`, giving the new file `meta`.
-/// Returns warnings (xattrs that could not be set).
-pub fn replace_atomic(path: &Path, bytes: &[u8], meta: &FileMeta) -> Result<Vec<String>, Error> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::Other(format!("{}: no parent directory", path.display())))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    remove_stale_temps(dir, &name)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| io_err(path, e))?;
-    tmp.write_all(bytes).map_err(|e| io_err(path, e))?;
-    let warnings = apply_meta(tmp.as_file(), path, meta)?;
-    tmp.as_file().sync_all().map_err(|e| io_err(path, e))?;
-    tmp.persist(path).map_err(|e| io_err(path, e.error))?;
-    sync_dir(dir)?;
-    Ok(warnings)
-}
-
-/// Remove temporary files a killed run left next to `name` (`.NAME.XXXXXX.tmp`). Only
-/// called under the lock, so no other run is writing them.
-fn remove_stale_temps(dir: &Path, name: &str) -> Result<(), Error> {
-    let prefix = format!(".{name}.");
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => return Err(io_err(dir, e)),
-    };
-    for e in rd.filter_map(|e| e.ok()) {
-        let n = e.file_name();
-        let n = n.to_string_lossy();
-        let stale = n.starts_with(&prefix)
-            && n.ends_with(".tmp")
-            && n.len() == prefix.len() + 6 + 4
-            && e.file_type().is_ok_and(|t| t.is_file());
-        if stale {
-            std::fs::remove_file(e.path()).map_err(|x| io_err(&e.path(), x))?;
-        }
+/// A fresh temporary name for `name`: `.NAME.postfix-preupgrade.XXXXXX`.
+pub fn temp_name(name: &OsStr) -> OsString {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    let mut x = h.finish();
+    let mut tail = String::new();
+    for _ in 0..6 {
+        tail.push(ALNUM[(x % ALNUM.len() as u64) as usize] as char);
+        x /= ALNUM.len() as u64;
     }
-    Ok(())
+    let mut s = OsString::from(".");
+    s.push(name);
+    s.push(TEMP_MARK);
+    s.push(tail);
+    s
 }
 
-/// fsync a directory (makes a rename in it durable).
-pub fn sync_dir(dir: &Path) -> Result<(), Error> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io_err(dir, e))
+/// Whether `temp` is one of our temporary names for `name`.
+pub fn is_temp_of(temp: &OsStr, name: &OsStr) -> bool {
+    let mut prefix = OsString::from(".");
+    prefix.push(name);
+    prefix.push(TEMP_MARK);
+    let (t, p) = (temp.as_encoded_bytes(), prefix.as_encoded_bytes());
+    t.len() == p.len() + 6 && t.starts_with(p)
 }
 
-/// Create `dir` and its missing parents with mode 0700.
-pub fn create_private_dir(dir: &Path) -> Result<(), Error> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| io_err(dir, e))
+/// Where new bytes for a file come from.
+pub enum Content<'a> {
+    Bytes(&'a [u8]),
+    /// A file built in a scratch directory on the host (a table the tools built there).
+    Scratch(&'a Path),
 }
 
-/// Write a new file (that must not exist yet) durably with mode 0600.
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| io_err(path, e))?;
-    f.write_all(bytes).map_err(|e| io_err(path, e))?;
-    f.sync_all().map_err(|e| io_err(path, e))
+/// Write `content` into the new file `temp` of `dir`, give it `meta`, fsync it. Returns
+/// (sha256, size, warnings). On error the half-written temp is removed.
+pub fn write_temp(
+    dir: &Dir,
+    temp: &OsStr,
+    content: &Content,
+    meta: &FileMeta,
+) -> Result<(String, u64, Vec<String>), Error> {
+    let shown = dir.join(temp);
+    let mut f = dir.create_new(temp, 0o600)?;
+    let res = (|| {
+        let (sha, size) = match content {
+            Content::Bytes(b) => {
+                f.write_all(b).map_err(|e| io_err(&shown, e))?;
+                (sha256(b), b.len() as u64)
+            }
+            Content::Scratch(p) => {
+                let mut src = File::open(p).map_err(|e| io_err(p, e))?;
+                io::copy(&mut src, &mut f).map_err(|e| io_err(&shown, e))?;
+                let src = File::open(p).map_err(|e| io_err(p, e))?;
+                sha256_reader(src, p)?
+            }
+        };
+        let w = apply_meta(&f, &shown, meta)?;
+        f.sync_all().map_err(|e| io_err(&shown, e))?;
+        Ok((sha, size, w))
+    })();
+    if res.is_err() {
+        let _ = dir.remove(temp);
+    }
+    res
+}
+
+/// Create `dir` and its missing parents inside the root with mode 0700.
+pub fn create_private_dir(root: &Root, dir: &Path) -> Result<Dir, Error> {
+    root.create_dir_all(dir, 0o700)
+}
+
+/// Write a new file (that must not exist yet) of `dir` durably with mode 0600.
+pub fn write_new(dir: &Dir, name: &OsStr, bytes: &[u8]) -> Result<(), Error> {
+    let shown = dir.join(name);
+    let mut f = dir.create_new(name, 0o600)?;
+    f.write_all(bytes).map_err(|e| io_err(&shown, e))?;
+    f.sync_all().map_err(|e| io_err(&shown, e))
 }
 
 /// An exclusive lock held for as long as the value lives (`flock`, so a killed process
@@ -229,17 +277,16 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// Take the lock at `path` (created if needed), or fail at once naming the file.
-    pub fn acquire(path: &Path) -> Result<Lock, Error> {
-        if let Some(dir) = path.parent() {
-            create_private_dir(dir)?;
-        }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .map_err(|e| io_err(path, e))?;
+    /// Take the lock at the system path `path` of the root (created if needed, through a
+    /// handle inside the root), or fail at once naming the file.
+    pub fn acquire(root: &Root, path: &Path) -> Result<Lock, Error> {
+        let (parent, name) = match (path.parent(), path.file_name()) {
+            (Some(p), Some(n)) => (p, n),
+            _ => return Err(Error::Other(format!("{}: bad lock path", path.display()))),
+        };
+        let dir = create_private_dir(root, parent)?;
+        dir.check_output(name)?;
+        let file = dir.open_or_create(name)?;
         match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(Lock {
                 _file: file,
@@ -267,20 +314,52 @@ mod tests {
     }
 
     #[test]
-    fn replace_keeps_mode_and_xattrs() {
+    fn temp_names_are_ours_and_distinct() {
+        let a = temp_name(OsStr::new("main.cf"));
+        assert!(is_temp_of(&a, OsStr::new("main.cf")));
+        assert!(!is_temp_of(&a, OsStr::new("master.cf")));
+        assert!(!is_temp_of(
+            OsStr::new(".main.cf.AbC123.tmp"),
+            OsStr::new("main.cf")
+        ));
+        assert_ne!(a, temp_name(OsStr::new("main.cf")));
+    }
+
+    #[test]
+    fn unsafe_meta_is_named() {
+        let mut m = FileMeta {
+            uid: 0,
+            gid: 0,
+            mode: 0o644,
+            xattrs: vec![(SELINUX_XATTR.into(), "00".into())],
+        };
+        assert_eq!(m.unsafe_reason(), None);
+        m.mode = 0o4755;
+        assert!(m.unsafe_reason().unwrap().contains("set-id"));
+        m.mode = 0o644;
+        m.xattrs.push(("security.capability".into(), "00".into()));
+        assert!(m.unsafe_reason().unwrap().contains("security.capability"));
+    }
+
+    #[test]
+    fn temp_keeps_mode_and_xattrs() {
         let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("main.cf");
-        std::fs::write(&p, b"old\n").unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
-        let f = File::open(&p).unwrap();
+        let root = Root::new(d.path()).unwrap();
+        let dir = root.open_dir("/").unwrap();
+        std::fs::write(d.path().join("main.cf"), b"old\n").unwrap();
+        std::fs::set_permissions(
+            d.path().join("main.cf"),
+            std::fs::Permissions::from_mode(0o640),
+        )
+        .unwrap();
+        let f = File::open(d.path().join("main.cf")).unwrap();
         // user.* xattrs work on most file systems; tolerate one that has none
         let has_x = rustix::fs::fsetxattr(&f, "user.test", b"v1", XattrFlags::empty()).is_ok();
-        let meta = meta_of(&f, &p).unwrap();
-        drop(f);
-        replace_atomic(&p, b"new\n", &meta).unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"new\n");
-        let f = File::open(&p).unwrap();
-        let after = meta_of(&f, &p).unwrap();
+        let meta = meta_of(&f, Path::new("/main.cf")).unwrap();
+        let t = temp_name(OsStr::new("main.cf"));
+        let (sha, size, _) = write_temp(&dir, &t, &Content::Bytes(b"new\n"), &meta).unwrap();
+        assert_eq!((sha, size), (sha256(b"new\n"), 4));
+        let after = meta_of(&File::open(d.path().join(&t)).unwrap(), Path::new("/t")).unwrap();
         assert_eq!(after.mode, 0o640);
         assert_eq!(after, meta);
         if has_x {
@@ -289,23 +368,17 @@ mod tests {
                 .iter()
                 .any(|(n, v)| n == "user.test" && v == "7631"));
         }
-        // no temporary file left behind, and a killed run's leftover is cleared
-        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
-        std::fs::write(d.path().join(".main.cf.AbC123.tmp"), b"half").unwrap();
-        std::fs::write(d.path().join(".other.AbC123.tmp"), b"not ours").unwrap();
-        replace_atomic(&p, b"newer\n", &meta).unwrap();
-        assert!(!d.path().join(".main.cf.AbC123.tmp").exists());
-        assert!(d.path().join(".other.AbC123.tmp").exists());
     }
 
     #[test]
     fn second_lock_fails_until_first_dropped() {
         let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("x/lock");
-        let a = Lock::acquire(&p).unwrap();
-        let e = Lock::acquire(&p).unwrap_err().to_string();
+        let root = Root::new(d.path()).unwrap();
+        let p = Path::new("/x/lock");
+        let a = Lock::acquire(&root, p).unwrap();
+        let e = Lock::acquire(&root, p).unwrap_err().to_string();
         assert!(e.contains("another postfix-preupgrade"), "{e}");
         drop(a);
-        Lock::acquire(&p).unwrap();
+        Lock::acquire(&root, p).unwrap();
     }
 }

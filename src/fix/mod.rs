@@ -8,14 +8,20 @@
 //! 3. confirm (`Is this ok [y/N]:` on a terminal, `-y`; refuse without either);
 //! 4. stage the changed files in a copy of the config directory and validate them with
 //!    the real `postconf -c COPY` ([`validate`]): anything new → change nothing;
-//! 5. back up every file that will change ([`backup`]);
-//! 6. build the lmdb tables, so a table's type switches only once its `.lmdb` exists (a
-//!    failed build is rolled back and re-planned without that table: exit 3);
-//! 7. replace the config files atomically, keeping owner, mode and xattrs;
-//! 8. re-read the files and re-plan: the plan must be empty (the fixed point); once the
-//!    checks are registered, [`recheck_findings`] runs the engine too;
-//! 9. report what was done and what is left for after the upgrade.
-pub mod backup;
+//! 5. build the lmdb tables in a scratch directory and verify them ([`tables`]); a table
+//!    that fails, or whose text source differs from the `.db` in use, is re-planned
+//!    without its switch;
+//! 6. one transaction ([`txn`]) over every file and table: back up what is there, write
+//!    each new version to a temporary file beside it, then rename them all into place;
+//!    any failure puts everything back, and a killed run is reversed by the next `fix` or
+//!    `undo`;
+//! 7. re-read the files and re-plan: the plan must be empty (the fixed point), and the
+//!    checks run again: exit 0 only when no inhibitor is left;
+//! 8. report what was applied, what failed, what is left and why, what waits for the
+//!    upgrade, and what still inhibits it.
+//!
+//! The lock is taken before the facts are read, and an interrupted earlier run is
+//! reversed first, so a plan is never made on half of another one.
 pub mod berkeley;
 pub mod compat;
 pub mod deprecated;
@@ -25,6 +31,8 @@ pub mod nis;
 pub mod plan;
 pub mod rhel_params;
 pub mod smtps;
+pub mod tables;
+pub mod txn;
 pub mod validate;
 
 use std::fmt::Write as _;
@@ -77,7 +85,7 @@ impl FixTools {
         }
     }
 
-    fn tool(&self, t: Tool) -> Option<&Path> {
+    pub fn tool(&self, t: Tool) -> Option<&Path> {
         match t {
             Tool::Postmap => self.postmap.as_deref(),
             Tool::Postalias => self.postalias.as_deref(),
@@ -85,46 +93,52 @@ impl FixTools {
     }
 }
 
+/// The host's `postconf`, told to read an empty configuration directory (`-c SCRATCH`)
+/// so that it never reads the host's own main.cf: what it reports (`-m`, `-d`) is then
+/// what the program itself supports, not how the host is configured.
+pub fn host_postconf(postconf: &Path, scratch: &Path) -> std::io::Result<std::process::Command> {
+    let empty = scratch.join("empty");
+    std::fs::create_dir_all(&empty)?;
+    if !empty.join("main.cf").exists() {
+        std::fs::write(empty.join("main.cf"), b"")?;
+    }
+    let mut c = std::process::Command::new(postconf);
+    c.arg("-c").arg(empty).env("LC_ALL", "C");
+    Ok(c)
+}
+
+/// The map types the host's Postfix tools support (`postconf -m`), if postconf runs.
+pub fn host_map_types(tools: &FixTools, scratch: &Path) -> Option<Vec<String>> {
+    let postconf = tools.postconf.as_deref()?;
+    let o = host_postconf(postconf, scratch)
+        .ok()?
+        .arg("-m")
+        .output()
+        .ok()?;
+    o.status.success().then(|| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .collect()
+    })
+}
+
 /// What the host can do for lmdb: `postconf -m` of the tools that will build the tables
 /// must list it, and the inspected system's rpm database (when there is one) must have
 /// `postfix-lmdb`.
-pub fn lmdb_support(facts: &Facts, tools: &FixTools) -> Option<String> {
+pub fn lmdb_support(facts: &Facts, tools: &FixTools, scratch: &Path) -> Option<String> {
     if facts.postfix.has_package("postfix-lmdb") == Some(false) {
         return Some("the postfix-lmdb package is not installed".into());
     }
     let postconf = tools.postconf.as_deref()?;
-    match std::process::Command::new(postconf).arg("-m").output() {
-        Ok(o) if o.status.success() => {
-            let text = String::from_utf8_lossy(&o.stdout);
-            if text.lines().any(|l| l.trim() == "lmdb") {
-                None
-            } else {
-                Some(format!(
-                    "`{} -m` does not list lmdb (postfix-lmdb is not installed)",
-                    postconf.display()
-                ))
-            }
-        }
-        _ => Some(format!("`{} -m` failed", postconf.display())),
+    match host_map_types(tools, scratch) {
+        Some(types) if types.iter().any(|t| t == "lmdb") => None,
+        Some(_) => Some(format!(
+            "`{} -m` does not list lmdb (postfix-lmdb is not installed)",
+            postconf.display()
+        )),
+        None => Some(format!("`{} -m` failed", postconf.display())),
     }
-}
-
-/// Run the registered checks over fresh facts (the engine's half of the fixed point) and
-/// return the findings `fix` could still address with these options. With the registry
-/// empty this is empty; once checks are merged it names what a re-run would still fix.
-pub fn recheck_findings(facts: &Facts, sel: &Selection, unsafe_fixes: bool) -> Vec<Finding> {
-    crate::engine::run_checks(crate::checks::CHECKS, facts, sel)
-        .into_iter()
-        .filter(|f| {
-            f.fix.available
-                && match f.fix.applicability {
-                    Some(Applicability::Safe) => true,
-                    Some(Applicability::Review) => unsafe_fixes,
-                    None => false,
-                }
-                && planner_ids().contains(&f.id.as_str())
-        })
-        .collect()
 }
 
 /// A unified diff of one file change (lossy text for display; the bytes written are the
@@ -166,7 +180,7 @@ pub fn render_plan(plan: &Plan) -> String {
         }
     }
     if !plan.fixes.is_empty() {
-        s.push_str("\nFixes applied now:\n");
+        s.push_str("\nFixes this run applies:\n");
         for f in &plan.fixes {
             let _ = write!(s, "  [{}] ({}", f.check, applicability(f.applicability));
             if f.instance != "-" {
@@ -236,20 +250,66 @@ pub fn run_fix(global: &GlobalOpts, args: &FixArgs) -> anyhow::Result<u8> {
     run_fix_with(global, args, &FixTools::from_path())
 }
 
+/// Print text that quotes config files: control characters escaped.
+fn say(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    out.write_all(crate::report::escape::escape_controls(text).as_bytes())
+}
+
+/// What a run did, for the summary and the exit code.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// How many items the plan shown to the admin left unchanged (tables that failed
+    /// later are counted under `failed`, not here).
+    left_shown: usize,
+    applied: Vec<Fix>,
+    failed: Vec<String>,
+    notes: Vec<String>,
+}
+
 /// [`run_fix`] with the programs given explicitly.
 pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> anyhow::Result<u8> {
+    let mut out = std::io::stdout().lock();
+    let root = crate::root::Root::new(&global.root)?;
+    // An interrupted earlier run is reversed before anything is planned (a plan is never
+    // made on half of another one); a dry run only says so. Otherwise the lock is taken
+    // once the plan is confirmed, so a refused or aborted run leaves no trace.
+    let mut lock = None;
+    let pending = txn::unfinished(&root)?;
+    if !pending.is_empty() {
+        if args.dry_run {
+            writeln!(
+                out,
+                "An interrupted fix ({}) will be rolled back first; this plan is made on the \
+                 files as they are now.",
+                pending.join(", ")
+            )?;
+        } else {
+            lock = Some(fsops::Lock::acquire(&root, Path::new(LOCK_FILE))?);
+            for line in txn::recover(&root)? {
+                say(&mut out, &format!("{line}\n"))?;
+            }
+        }
+    }
     let facts = crate::facts::collect(global)?;
+    // our private scratch directory on the host: the tools' configs, staged copies, and
+    // the tables while they are built
+    let scratch = tempfile::Builder::new()
+        .prefix("postfix-preupgrade.")
+        .tempdir()?;
     let support = Support {
-        lmdb_missing: lmdb_support(&facts, tools),
+        lmdb_missing: lmdb_support(&facts, tools, scratch.path()),
         failed_tables: Vec::new(),
     };
     let mut opts = options(args, support)?;
     let mut the_plan = plan::plan(&facts, &opts);
-    let mut out = std::io::stdout().lock();
-    out.write_all(render_plan(&the_plan).as_bytes())?;
+    say(&mut out, &render_plan(&the_plan))?;
     out.flush()?;
+    let mut outcome = Outcome {
+        left_shown: the_plan.left.len(),
+        ..Outcome::default()
+    };
     if the_plan.is_empty() {
-        return Ok(exit::OK);
+        return finish(&mut out, global, &opts, &the_plan, outcome, None);
     }
     if args.dry_run {
         writeln!(out, "\nDry run: nothing was changed.")?;
@@ -268,237 +328,298 @@ pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> an
             return Ok(exit::OK);
         }
     }
-    let root = &facts.root;
-    let _lock = fsops::Lock::acquire(&root.resolve(LOCK_FILE)?)?;
 
-    // 4. validate
-    if let Some(postconf) = &tools.postconf {
-        if let Err(msg) = validate::validate(&facts, &the_plan, postconf) {
-            eprintln!("postfix-preupgrade: validation failed, nothing was changed: {msg}");
-            return Ok(crate::policy::fix_exit_code(0, the_plan.fixes.len().max(1)));
-        }
-    } else {
-        eprintln!(
-            "postfix-preupgrade: warning: postconf not found: the new files are not validated"
-        );
-    }
-
-    // 5. back up every file that may change
-    let mut bk = backup::Backup::create(root, &the_plan)?;
-    writeln!(
-        out,
-        "\nBackup {} saved in {}",
-        bk.id,
-        Path::new(BACKUP_DIR).join(&bk.id).display()
-    )?;
-
-    // 6. build tables; a failed build is re-planned without that table
-    let mut failed: Vec<(PathBuf, String)> = Vec::new();
-    // each round blocks at least one more table, so this ends
-    loop {
-        let errs = build_tables(&facts, &the_plan, tools, &mut bk)?;
-        if errs.is_empty() {
-            break;
-        }
-        for (p, m) in &errs {
-            eprintln!("postfix-preupgrade: building {}: {m}", p.display());
-        }
-        failed.extend(errs);
-        bk.rollback_created(root)?;
-        opts.support.failed_tables = failed.clone();
-        the_plan = plan::plan(&facts, &opts);
-        if let Some(postconf) = &tools.postconf {
-            if let Err(msg) = validate::validate(&facts, &the_plan, postconf) {
-                eprintln!("postfix-preupgrade: validation failed, nothing was changed: {msg}");
-                return Ok(crate::policy::fix_exit_code(0, failed.len()));
+    let _lock = match lock {
+        Some(l) => l,
+        None => {
+            let l = fsops::Lock::acquire(&root, Path::new(LOCK_FILE))?;
+            for line in txn::recover(&root)? {
+                say(&mut out, &format!("{line}\n"))?;
             }
+            l
         }
-    }
-
-    // 7. apply
-    let mut warnings = Vec::new();
+    };
+    // the files must still be what the plan was made from, before anything is built
     for c in &the_plan.changes {
-        let host = root.resolve(&c.path)?;
-        let meta = bk.meta_of(&c.path).ok_or_else(|| {
-            Error::Other(format!("{}: not in backup {}", c.path.display(), bk.id))
-        })?;
-        // never write a file whose bytes did not change (or changed under us)
-        let cur = std::fs::read(&host).map_err(|e| Error::Io {
-            path: c.path.clone(),
-            source: e,
-        })?;
-        if cur != c.old {
+        if root.read(&c.path)? != c.old {
             anyhow::bail!(
-                "{} changed while fix was running; nothing more was written (undo {} restores the rest)",
-                c.path.display(),
-                bk.id
+                "{} changed since the plan was made; nothing was changed (run fix again)",
+                c.path.display()
             );
         }
-        warnings.extend(fsops::replace_atomic(&host, &c.new, meta)?);
-    }
-    for w in &warnings {
-        eprintln!("postfix-preupgrade: warning: {w}");
     }
 
-    // 8. re-check to a fixed point
-    let again = crate::facts::collect(global)?;
-    let second = plan::plan(&again, &opts);
-    let mut not_fixed = 0;
-    if !second.is_empty() {
-        not_fixed = second.changes.len() + second.rebuilds.len();
-        eprintln!(
-            "postfix-preupgrade: error: the fixed files are not at a fixed point; a re-run \
-             would still change:\n{}",
-            render_plan(&second)
-        );
+    // validate, build the tables in scratch; a table that fails is re-planned without it
+    let mut failed_tables: Vec<(PathBuf, String)> = Vec::new();
+    let built = loop {
+        if let Some(postconf) = &tools.postconf {
+            match validate::validate(&facts, &the_plan, postconf, scratch.path()) {
+                Ok(v) => outcome.notes.extend(v.skipped),
+                Err(msg) => {
+                    outcome.failed.push(format!(
+                        "validation with postconf failed, so nothing was changed: {msg}"
+                    ));
+                    return finish(&mut out, global, &opts, &the_plan, outcome, None);
+                }
+            }
+        } else {
+            outcome
+                .notes
+                .push("postconf not found: the new files were not validated".into());
+        }
+        let (built, failed) =
+            tables::build_all(&facts, &the_plan, tools, scratch.path(), args.unsafe_fixes);
+        if failed.is_empty() {
+            break built;
+        }
+        // each round blocks at least one more table, so this ends
+        failed_tables.extend(failed);
+        opts.support.failed_tables = failed_tables.clone();
+        the_plan = plan::plan(&facts, &opts);
+    };
+    for (p, m) in &failed_tables {
+        outcome.failed.push(format!(
+            "the table built from {}: not switched: {m}",
+            p.display()
+        ));
     }
-    let remaining = recheck_findings(&again, &opts.selection, opts.unsafe_fixes);
+    for b in &built {
+        outcome.notes.extend(b.notes.iter().cloned());
+    }
+    if the_plan.is_empty() {
+        return finish(&mut out, global, &opts, &the_plan, outcome, None);
+    }
 
-    // 9. report
-    writeln!(
-        out,
-        "\nDone: {} fix(es) applied, {} file(s) changed, {} table(s) built.",
-        the_plan.fixes.len(),
-        the_plan.changes.len(),
-        the_plan.rebuilds.len()
-    )?;
-    for f in &remaining {
-        writeln!(out, "  still reported: [{}] {}", f.id, f.title)?;
-    }
-    let old_dbs: Vec<String> = the_plan
-        .rebuilds
+    // one transaction over every table and file
+    let summary: Vec<String> = the_plan
+        .fixes
         .iter()
-        .map(|r| {
-            let mut s = r.source.clone().into_os_string();
-            s.push(".db");
-            PathBuf::from(s)
-        })
-        .filter(|p| root.exists(p))
-        .map(|p| p.display().to_string())
+        .map(|f| format!("[{}] {}", f.check, f.summary))
         .collect();
-    if !old_dbs.is_empty() {
-        let mut cmd = vec!["rm".to_string(), "-f".to_string(), "--".to_string()];
-        cmd.extend(old_dbs);
-        writeln!(
-            out,
-            "The old Berkeley DB files are kept so that `postfix-preupgrade undo {}` works; \
-             once you no longer want to undo, remove them:\n  {}",
-            bk.id,
-            shell::join(&cmd)
-        )?;
+    let mut t = txn::Txn::begin(&root, txn::Kind::Fix, summary)?;
+    let staged: Result<(), Error> = (|| {
+        for b in &built {
+            t.stage(
+                &root,
+                &b.rebuild.output(),
+                true,
+                None,
+                Some(txn::New {
+                    content: fsops::Content::Scratch(&b.file),
+                    meta: b.meta.clone(),
+                }),
+            )?;
+        }
+        for c in &the_plan.changes {
+            let f = root.open(&c.path)?;
+            let meta = fsops::meta_of(&f, &c.path)?;
+            t.stage(
+                &root,
+                &c.path,
+                false,
+                Some(Some(&fsops::sha256(&c.old))),
+                Some(txn::New {
+                    content: fsops::Content::Bytes(&c.new),
+                    meta,
+                }),
+            )?;
+        }
+        Ok(())
+    })();
+    let id = t.id().to_string();
+    let applied = match staged {
+        Err(e) => {
+            let undone = t.abort(&root);
+            outcome.failed.push(format!(
+                "{e}; nothing was changed{} (backup {id})",
+                match undone {
+                    Ok(_) => String::new(),
+                    Err(r) => format!(", but cleaning up failed: {r}"),
+                }
+            ));
+            false
+        }
+        Ok(()) => match t.commit(&root) {
+            Ok(()) => true,
+            Err(e) => {
+                outcome.failed.push(e.to_string());
+                false
+            }
+        },
+    };
+    for w in &t.warnings {
+        outcome.notes.push(w.clone());
     }
-    if root.is_host()
-        && !the_plan.rebuilds.is_empty()
-        && Path::new("/sys/fs/selinux/enforce").exists()
-    {
-        let mut cmd = vec!["restorecon".to_string(), "-v".to_string()];
-        cmd.extend(
-            the_plan
-                .rebuilds
-                .iter()
-                .map(|r| r.output().display().to_string()),
+    if applied {
+        outcome.applied = the_plan.fixes.clone();
+    }
+    finish(
+        &mut out,
+        global,
+        &opts,
+        &the_plan,
+        outcome,
+        applied.then_some((id, args.reload, tools)),
+    )
+}
+
+/// Re-check, print the summary and decide the exit code: 0 only when nothing failed and
+/// a fresh `check` finds no inhibitor; 3 otherwise.
+fn finish(
+    out: &mut impl Write,
+    global: &GlobalOpts,
+    opts: &PlanOptions,
+    the_plan: &Plan,
+    mut outcome: Outcome,
+    committed: Option<(String, bool, &FixTools)>,
+) -> anyhow::Result<u8> {
+    let again = crate::facts::collect(global)?;
+    if committed.is_some() {
+        let second = plan::plan(&again, opts);
+        if !second.is_empty() {
+            outcome.failed.push(format!(
+                "the fixed files are not at a fixed point; a re-run would still change:\n{}",
+                render_plan(&second)
+            ));
+        }
+    }
+    let inhibitors: Vec<Finding> =
+        crate::engine::run_checks(crate::checks::CHECKS, &again, &Selection::all())
+            .into_iter()
+            .filter(|f| f.inhibitor)
+            .collect();
+
+    let mut s = String::new();
+    let _ = writeln!(s, "\nSummary:");
+    if outcome.applied.is_empty() {
+        let _ = writeln!(s, "  Applied: nothing.");
+    } else {
+        let _ = writeln!(s, "  Applied ({}):", outcome.applied.len());
+        for f in &outcome.applied {
+            let _ = writeln!(s, "    [{}] {}", f.check, f.summary);
+        }
+    }
+    if !outcome.failed.is_empty() {
+        let _ = writeln!(s, "  Failed ({}), not applied:", outcome.failed.len());
+        for f in &outcome.failed {
+            let _ = writeln!(s, "    {f}");
+        }
+    }
+    if outcome.left_shown > 0 {
+        let _ = writeln!(
+            s,
+            "  Left unchanged ({}), see above for why.",
+            outcome.left_shown
         );
-        writeln!(
-            out,
-            "SELinux is enabled: if the new tables did not get their directory's label \
-             (/etc/aliases.lmdb should be etc_aliases_t), run:\n  {}",
-            shell::join(&cmd)
-        )?;
     }
     if !the_plan.later.is_empty() {
-        writeln!(
-            out,
-            "{} fix(es) left for after the upgrade (listed above).",
+        let _ = writeln!(
+            s,
+            "  For after the upgrade ({}), see above.",
             the_plan.later.len()
-        )?;
+        );
     }
-    writeln!(out, "Undo with: postfix-preupgrade undo {}", bk.id)?;
-    if args.reload {
-        if !root.is_host() {
+    for n in &outcome.notes {
+        let _ = writeln!(s, "  Note: {n}");
+    }
+    if let Some((id, _, _)) = &committed {
+        let old_dbs: Vec<String> = the_plan
+            .rebuilds
+            .iter()
+            .map(|r| {
+                let mut p = r.source.clone().into_os_string();
+                p.push(".db");
+                PathBuf::from(p)
+            })
+            .filter(|p| again.root.exists(p))
+            .map(|p| p.display().to_string())
+            .collect();
+        if !old_dbs.is_empty() {
+            let mut cmd = vec!["rm".to_string(), "-f".to_string(), "--".to_string()];
+            cmd.extend(old_dbs);
+            let _ = writeln!(
+                s,
+                "  The old Berkeley DB files are kept so that `postfix-preupgrade undo {id}` \
+                 works; once you no longer want to undo, remove them:\n    {}",
+                shell::join(&cmd)
+            );
+        }
+        let _ = writeln!(s, "  Backup {id} saved in {BACKUP_DIR}/{id}.");
+    }
+    if inhibitors.is_empty() {
+        let _ = writeln!(s, "  Nothing inhibits the upgrade now.");
+    } else {
+        let _ = writeln!(s, "  Still inhibiting the upgrade ({}):", inhibitors.len());
+        for f in &inhibitors {
+            let at = match (&f.location.file, f.location.line) {
+                (Some(p), Some(l)) => format!(" at {}:{l}", p),
+                (Some(p), None) => format!(" at {}", p),
+                _ => String::new(),
+            };
+            let _ = writeln!(s, "    [{}] {}{at}", f.id, f.title);
+        }
+    }
+    if let Some((id, _, _)) = &committed {
+        let _ = writeln!(s, "Undo with: postfix-preupgrade undo {id}");
+    }
+    say(out, &s)?;
+    if let Some((_, reload, tools)) = committed {
+        if reload && !again.root.is_host() {
             writeln!(
                 out,
                 "Not reloading: --root {} is not the running system.",
-                root.dir().display()
+                again.root.dir().display()
             )?;
-        } else {
+        } else if reload {
             let prog = tools
                 .postfix
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("postfix"));
-            let st = std::process::Command::new(&prog).arg("reload").status();
-            match st {
-                Ok(s) if s.success() => writeln!(out, "Postfix reloaded.")?,
-                Ok(s) => eprintln!("postfix-preupgrade: postfix reload failed: {s}"),
+            match std::process::Command::new(&prog).arg("reload").status() {
+                Ok(st) if st.success() => writeln!(out, "Postfix reloaded.")?,
+                Ok(st) => eprintln!("postfix-preupgrade: postfix reload failed: {st}"),
                 Err(e) => eprintln!("postfix-preupgrade: postfix reload: {e}"),
             }
+        } else if again.root.is_host() {
+            writeln!(
+                out,
+                "Run `postfix reload` (or fix --reload) for Postfix to use the new configuration."
+            )?;
         }
-    } else {
-        writeln!(
-            out,
-            "Run `postfix reload` (or fix --reload) for Postfix to use the new configuration."
-        )?;
     }
-    let failures = failed.len() + not_fixed;
-    Ok(crate::policy::fix_exit_code(the_plan.fixes.len(), failures))
+    out.flush()?;
+    Ok(crate::policy::fix_exit_code(
+        inhibitors.len(),
+        outcome.failed.len(),
+    ))
 }
 
-/// Build every table of the plan. Returns the sources whose build failed (with the
-/// tool's message); each built output is recorded in the backup as created.
-fn build_tables(
-    facts: &Facts,
-    plan: &Plan,
-    tools: &FixTools,
-    bk: &mut backup::Backup,
-) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    let root = &facts.root;
-    let mut failed = Vec::new();
-    // under --root the host's tools run: give them a config dir whose main.cf points at
-    // the host's plugin directories (shlib_directory, meta_directory)
-    let scratch = tempfile::tempdir()?;
-    for r in &plan.rebuilds {
-        let Some(prog) = tools.tool(r.tool) else {
-            failed.push((
-                r.source.clone(),
-                format!("{} not found on the PATH", r.tool.program()),
-            ));
-            continue;
-        };
-        let config = if root.is_host() {
-            r.config_dir.clone()
-        } else {
-            validate::host_tool_config(root, &r.config_dir, scratch.path(), tools)?
-        };
-        let source = root.resolve(&r.source)?;
-        bk.note_created(root, &r.output())?;
-        let o = std::process::Command::new(prog)
-            .arg("-c")
-            .arg(&config)
-            .arg(format!("{}:{}", r.map_type, source.display()))
-            .output()?;
-        let out_host = root.resolve(r.output())?;
-        if !o.status.success() || !out_host.is_file() {
-            let msg = String::from_utf8_lossy(&o.stderr).trim().to_string();
-            failed.push((
-                r.source.clone(),
-                if msg.is_empty() {
-                    format!("{} exited {}", r.tool.program(), o.status)
-                } else {
-                    msg
-                },
-            ));
-            continue;
-        }
-        bk.record_created(root, &r.output())?;
-    }
-    Ok(failed)
-}
-
-/// `undo [ID]`: restore a backup (default: the latest). Returns the exit code.
-pub fn run_undo(global: &GlobalOpts, id: Option<&str>) -> anyhow::Result<u8> {
+/// `undo [ID]`: reverse a fix (default: the latest). Returns the exit code: 0 when it was
+/// undone, 2 when files changed since the fix and `--force` was not given (nothing
+/// changed then).
+pub fn run_undo(global: &GlobalOpts, id: Option<&str>, force: bool) -> anyhow::Result<u8> {
     let root = crate::root::Root::new(&global.root)?;
-    let _lock = fsops::Lock::acquire(&root.resolve(LOCK_FILE)?)?;
-    let report = backup::restore(&root, id)?;
+    let _lock = fsops::Lock::acquire(&root, Path::new(LOCK_FILE))?;
     let mut out = std::io::stdout().lock();
-    out.write_all(report.as_bytes())?;
-    Ok(exit::OK)
+    let recovered = txn::recover(&root)?;
+    for line in &recovered {
+        say(&mut out, &format!("{line}\n"))?;
+    }
+    let report = match txn::undo(&root, id, force) {
+        Ok(r) => r,
+        // an interrupted fix that was just rolled back was the thing to undo
+        Err(Error::Usage(m)) if id.is_none() && !recovered.is_empty() => {
+            writeln!(out, "Nothing more to undo ({m}).")?;
+            return Ok(exit::OK);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if report.conflicts.is_empty() {
+        say(&mut out, &report.text)?;
+        Ok(exit::OK)
+    } else {
+        let mut err = std::io::stderr().lock();
+        say(&mut err, &format!("postfix-preupgrade: {}", report.text))?;
+        Ok(exit::FAILURE)
+    }
 }

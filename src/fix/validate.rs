@@ -5,12 +5,19 @@
 //! each and their diagnostics are compared. Anything new (a warning that was not there,
 //! or a fatal error) fails the validation. Scratch files get an mtime a few seconds in
 //! the past: postconf sleeps about a second on files changed within the last second.
+//!
+//! Under `--root`, the host's postconf must not read a host file on the root's behalf:
+//! the only files postconf opens besides main.cf and master.cf are the configuration files
+//! of database tables (`mysql:/etc/postfix/x.cf`, `ldap:`, `pgsql:`, `sqlite:`,
+//! `memcache:`, `mongodb:`), so each such absolute name in the staged copies is pointed at
+//! a copy of the root's file (read through the root) in the scratch directory. A table
+//! whose file name comes through a `$parameter` cannot be redirected that way: that
+//! instance is then not validated with postconf, and the run says so.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use super::plan::Plan;
-use super::FixTools;
 use crate::error::Error;
 use crate::facts::Facts;
 use crate::root::Root;
@@ -23,7 +30,7 @@ fn io(path: &Path, e: std::io::Error) -> Error {
 }
 
 /// Write a scratch file with an mtime in the past.
-fn write_aged(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_aged(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(path, bytes).map_err(|e| io(path, e))?;
     let f = std::fs::File::options()
         .write(true)
@@ -69,8 +76,78 @@ fn normalise(line: &str, dir: &Path, shown_as: &Path) -> String {
     s
 }
 
+/// Table types whose configuration file postconf reads (postconf_dbms.c).
+const DBMS_TYPES: &[&str] = &["ldap", "mysql", "pgsql", "sqlite", "memcache", "mongodb"];
+
+/// Point every `TYPE:/abs/path` of a database type in `text` at `stage/abs/path`, copying
+/// the root's file there (through the root: a regular file, never a host file). Returns
+/// the rewritten text, or the first database table whose file name postconf would take
+/// from a `$parameter` (which cannot be redirected).
+fn stage_dbms(root: &Root, text: &[u8], stage: &Path) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    'scan: while i < text.len() {
+        for t in DBMS_TYPES {
+            let at = &text[i..];
+            let boundary = i == 0 || !(text[i - 1].is_ascii_alphanumeric() || text[i - 1] == b'_');
+            if !boundary || !at.starts_with(t.as_bytes()) || at.get(t.len()) != Some(&b':') {
+                continue;
+            }
+            let rest = &at[t.len() + 1..];
+            match rest.first() {
+                Some(b'/') => {
+                    let end = rest
+                        .iter()
+                        .position(|&b| b.is_ascii_whitespace() || b == b',' || b == b'}')
+                        .unwrap_or(rest.len());
+                    let name = String::from_utf8_lossy(&rest[..end]).into_owned();
+                    let copy = stage.join(name.trim_start_matches('/'));
+                    if let Ok(bytes) = root.read(&name) {
+                        if let Some(d) = copy.parent() {
+                            std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+                        }
+                        write_aged(&copy, &bytes).map_err(|e| e.to_string())?;
+                    }
+                    out.extend_from_slice(&at[..t.len() + 1]);
+                    out.extend_from_slice(copy.display().to_string().as_bytes());
+                    i += t.len() + 1 + end;
+                    continue 'scan;
+                }
+                Some(b'$') => {
+                    return Err(format!(
+                        "{t}:{}",
+                        String::from_utf8_lossy(
+                            &rest[..rest
+                                .iter()
+                                .position(|&b| b.is_ascii_whitespace() || b == b',')
+                                .unwrap_or(rest.len())]
+                        )
+                    ))
+                }
+                _ => {}
+            }
+        }
+        out.push(text[i]);
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// The outcome of validating the plan.
+#[derive(Debug, Default)]
+pub struct Validation {
+    /// Instances not validated with postconf, and why (said in the run's output).
+    pub skipped: Vec<String>,
+}
+
 /// Validate every instance the plan changes. `Err` names what is new.
-pub fn validate(facts: &Facts, plan: &Plan, postconf: &Path) -> Result<(), String> {
+pub fn validate(
+    facts: &Facts,
+    plan: &Plan,
+    postconf: &Path,
+    scratch: &Path,
+) -> Result<Validation, String> {
+    let mut v = Validation::default();
     for inst in &facts.instances {
         let changes: Vec<_> = plan
             .changes
@@ -80,9 +157,15 @@ pub fn validate(facts: &Facts, plan: &Plan, postconf: &Path) -> Result<(), Strin
         if changes.is_empty() {
             continue;
         }
-        let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let dir = scratch.path();
+        let work = tempfile::Builder::new()
+            .prefix("validate.")
+            .tempdir_in(scratch)
+            .map_err(|e| e.to_string())?;
+        let dir = work.path().join("cf");
+        let stage = work.path().join("root");
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let mut files: Vec<(PathBuf, Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut unredirectable = None;
         for name in ["main.cf", "master.cf"] {
             let sys = inst.config_directory.join(name);
             let old = match facts.root.read(&sys) {
@@ -94,21 +177,46 @@ pub fn validate(facts: &Facts, plan: &Plan, postconf: &Path) -> Result<(), Strin
                 .find(|c| c.path == sys)
                 .map(|c| c.new.clone())
                 .unwrap_or_else(|| old.clone());
+            let (old, new) = if facts.root.is_host() {
+                (old, new)
+            } else {
+                match (
+                    stage_dbms(&facts.root, &old, &stage),
+                    stage_dbms(&facts.root, &new, &stage),
+                ) {
+                    (Ok(o), Ok(n)) => (o, n),
+                    (Err(e), _) | (_, Err(e)) => {
+                        unredirectable = Some(e);
+                        break;
+                    }
+                }
+            };
             files.push((dir.join(name), old, new));
+        }
+        if let Some(t) = unredirectable {
+            v.skipped.push(format!(
+                "{}: not validated with postconf: the table {t} names its configuration \
+                 file through a parameter, and postconf would read that file from this \
+                 host, not from the root (assumed valid)",
+                inst.config_directory.display()
+            ));
+            continue;
         }
         for (p, old, _) in &files {
             write_aged(p, old).map_err(|e| e.to_string())?;
         }
+        let shown = |s: String| s.replace(&format!("{}/", stage.display()), "/");
         let (before, ok_before) =
-            diagnostics(postconf, dir, &inst.config_directory).map_err(|e| e.to_string())?;
+            diagnostics(postconf, &dir, &inst.config_directory).map_err(|e| e.to_string())?;
         for (p, _, new) in &files {
             write_aged(p, new).map_err(|e| e.to_string())?;
         }
         let (after, ok_after) =
-            diagnostics(postconf, dir, &inst.config_directory).map_err(|e| e.to_string())?;
-        let new: Vec<&String> = after
+            diagnostics(postconf, &dir, &inst.config_directory).map_err(|e| e.to_string())?;
+        let new: Vec<String> = after
             .iter()
             .filter(|l| !before.contains(l) && !old_map_config(l, &files))
+            .map(|l| shown(l.clone()))
             .collect();
         if (ok_before && !ok_after) || !new.is_empty() {
             return Err(format!(
@@ -119,14 +227,11 @@ pub fn validate(facts: &Facts, plan: &Plan, postconf: &Path) -> Result<(), Strin
                 } else {
                     "reports something new"
                 },
-                new.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n  ")
+                new.join("\n  ")
             ));
         }
     }
-    Ok(())
+    Ok(v)
 }
 
 /// A warning that postconf cannot open a database client's configuration file (`open
@@ -147,58 +252,6 @@ fn old_map_config(line: &str, files: &[(PathBuf, Vec<u8>, Vec<u8>)]) -> bool {
             .any(|(_, old, _)| old.windows(path.len()).any(|w| w == path.as_bytes()))
 }
 
-/// A config directory for running the host's postmap/postalias on a root's tables: the
-/// instance's main.cf with the host Postfix's `shlib_directory` and `meta_directory`
-/// (where its map plugins are), so `lmdb` loads. Everything else is the root's own.
-pub fn host_tool_config(
-    root: &Root,
-    config_dir: &Path,
-    scratch: &Path,
-    tools: &FixTools,
-) -> anyhow::Result<PathBuf> {
-    let name: String = config_dir
-        .display()
-        .to_string()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    let dir = scratch.join(name);
-    if dir.join("main.cf").is_file() {
-        return Ok(dir);
-    }
-    std::fs::create_dir_all(&dir)?;
-    let mut main = root.read(config_dir.join("main.cf")).unwrap_or_default();
-    let postconf = tools
-        .postconf
-        .as_deref()
-        .ok_or_else(|| anyhow::anyhow!("postconf not found on the PATH"))?;
-    let o = Command::new(postconf)
-        .args(["-d", "-h", "shlib_directory", "meta_directory"])
-        .output()?;
-    let vals: Vec<String> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
-    if !o.status.success() || vals.len() != 2 {
-        anyhow::bail!(
-            "{} -d shlib_directory meta_directory failed",
-            postconf.display()
-        );
-    }
-    if !main.is_empty() && !main.ends_with(b"\n") {
-        main.push(b'\n');
-    }
-    main.extend_from_slice(
-        format!(
-            "shlib_directory = {}\nmeta_directory = {}\n",
-            vals[0], vals[1]
-        )
-        .as_bytes(),
-    );
-    write_aged(&dir.join("main.cf"), &main)?;
-    Ok(dir)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +267,36 @@ mod tests {
             s,
             "postconf: warning: /etc/postfix/main.cf: overriding earlier entry"
         );
+    }
+
+    #[test]
+    fn database_table_files_point_into_the_stage() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("etc/postfix")).unwrap();
+        std::fs::write(d.path().join("etc/postfix/my.cf"), "user = x\n").unwrap();
+        let root = Root::new(d.path()).unwrap();
+        let s = d.path().join("stage");
+        let got = stage_dbms(
+            &root,
+            b"virtual_alias_maps = proxy:mysql:/etc/postfix/my.cf, hash:/etc/x\n\
+              a = ldap:/etc/shadow,xmysql:/y ldap:src\n",
+            &s,
+        )
+        .unwrap();
+        let want = format!(
+            "virtual_alias_maps = proxy:mysql:{}/etc/postfix/my.cf, hash:/etc/x\n\
+              a = ldap:{}/etc/shadow,xmysql:/y ldap:src\n",
+            s.display(),
+            s.display()
+        );
+        assert_eq!(String::from_utf8(got).unwrap(), want);
+        assert_eq!(
+            std::fs::read(s.join("etc/postfix/my.cf")).unwrap(),
+            b"user = x\n"
+        );
+        // the root has no /etc/shadow: nothing is copied, and the host's is never read
+        assert!(!s.join("etc/shadow").exists());
+        let e = stage_dbms(&root, b"a = mysql:$config_directory/x.cf\n", &s).unwrap_err();
+        assert_eq!(e, "mysql:$config_directory/x.cf");
     }
 }

@@ -52,8 +52,8 @@ pub fn text(o: &Output) -> String {
 
 #[path = "../support/mod.rs"]
 mod support;
-#[allow(unused_imports)] // not every fix test copies trees
-pub use support::copy_tree;
+#[allow(unused_imports)] // not every fix test copies trees or needs another tool
+pub use support::{copy_tree, tool};
 
 /// Every regular file under `dir` (relative path → bytes), skipping `skip` prefixes.
 pub fn snapshot(dir: &Path, skip: &[&str]) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -108,4 +108,46 @@ pub fn os_release(root: &Path, version: &str) {
         ),
     )
     .unwrap();
+}
+
+/// A minimal RHEL 9 root with main.cf `main` (bytes), a one-service master.cf and the
+/// given text files (relative path, content).
+pub fn small_root(main: &[u8], files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    os_release(root, "9.4");
+    std::fs::create_dir_all(root.join("etc/postfix")).unwrap();
+    std::fs::write(root.join("etc/postfix/main.cf"), main).unwrap();
+    std::fs::write(
+        root.join("etc/postfix/master.cf"),
+        "smtp      inet  n       -       n       -       -       smtpd\n",
+    )
+    .unwrap();
+    for (p, t) in files {
+        let p = root.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, t).unwrap();
+    }
+    tmp
+}
+
+/// Build `TYPE:FILE` from its text source with the real tool (`postmap` or `postalias`),
+/// as a running host would have it.
+pub fn build_table(tool: &str, map_type: &str, file: &Path) {
+    let st = Command::new(tool)
+        .arg(format!("{map_type}:{}", file.display()))
+        .status()
+        .expect("the Postfix tool runs");
+    assert!(st.success(), "{tool} {map_type}:{}", file.display());
+}
+
+/// `postmap -q KEY lmdb:FILE` (or postalias): the value, or None.
+pub fn lookup(tool: &str, key: &str, table: &str) -> Option<String> {
+    let o = Command::new(tool)
+        .args(["-q", key, table])
+        .output()
+        .expect("the Postfix tool runs");
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
