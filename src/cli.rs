@@ -172,6 +172,8 @@ pub enum Command {
         #[arg(value_enum)]
         what: ShowWhat,
     },
+    /// Merge many hosts' JSON reports into one fleet report
+    Aggregate(crate::aggregate::AggregateArgs),
 }
 
 /// Exit codes from interface.md.
@@ -249,6 +251,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Show { what } => show(&cli.global, what),
         Command::Fix(args) => crate::fix::run_fix(&cli.global, &args),
         Command::Undo { backup_id } => crate::fix::run_undo(&cli.global, backup_id.as_deref()),
+        Command::Aggregate(args) => crate::aggregate::run(&args, &cli.global),
     }
 }
 
