@@ -262,7 +262,16 @@ pub fn render(fleet: &Fleet) -> String {
                 escape(&postfix)
             );
         }
-        let _ = writeln!(out, "<td class=\"mono\">{}</td></tr>", escape(&h.file));
+        let base = std::path::Path::new(&h.file)
+            .file_name()
+            .map(|b| b.to_string_lossy().into_owned())
+            .unwrap_or_else(|| h.file.clone());
+        let _ = writeln!(
+            out,
+            "<td class=\"mono\" title=\"{}\">{}</td></tr>",
+            escape(&h.file),
+            escape(&base)
+        );
     }
     let _ = writeln!(out, "</tbody></table>");
 
