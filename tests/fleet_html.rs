@@ -1,0 +1,203 @@
+//! The fleet report's HTML page in a real browser: Debian's headless Chromium loads the file
+//! (network off), takes a screenshot (kept as `<target>/tmp/fleet/html/fleet.png` to look
+//! at) and dumps the DOM after the page's script ran; the DOM's counts must be the JSON
+//! aggregate's.
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_postfix-preupgrade");
+const SRC: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Headless Chromium with a fresh profile and nothing that talks to the network.
+fn chromium(dir: &Path, args: &[String]) -> std::process::Output {
+    let chromium = support::tool("chromium");
+    let profile = tempfile::tempdir_in(dir).unwrap();
+    let out = Command::new(support::tool("timeout"))
+        .arg("120")
+        .arg(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "chromium failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A small fleet: two blocked hosts, a ready one, one that failed to report, a truncated
+/// file.
+fn fleet_dir(dir: &Path) -> PathBuf {
+    let hosts = dir.join("hosts");
+    std::fs::create_dir_all(&hosts).unwrap();
+    for (root, name) in [
+        (
+            Path::new(SRC).join("examples/rhel9-mailhost"),
+            "mx1.example.com",
+        ),
+        (support::fixture_root("el9-migrated"), "mx2.example.com"),
+        (support::fixture_root("fleet-el8-nis"), "relay1.example.org"),
+    ] {
+        let copy = dir.join("roots").join(name);
+        support::copy_tree(&root, &copy);
+        std::fs::write(copy.join("etc/hostname"), format!("{name}\n")).unwrap();
+        let out = Command::new(BIN)
+            .arg("--root")
+            .arg(&copy)
+            .args(["check", "--format", "json"])
+            .output()
+            .unwrap();
+        std::fs::write(hosts.join(format!("{name}.json")), &out.stdout).unwrap();
+        if name == "mx2.example.com" {
+            std::fs::write(hosts.join("cut.json"), &out.stdout[..200]).unwrap();
+        }
+    }
+    std::fs::write(
+        hosts.join("broken.json"),
+        json!({"tool": {"name": "postfix-preupgrade", "version": null},
+               "hostname": "broken.example.com",
+               "error": "postfix-preupgrade: error: /etc/os-release: No such file or directory (exit status 2)"})
+        .to_string(),
+    )
+    .unwrap();
+    hosts
+}
+
+fn aggregate(format: &str, hosts: &Path, out: &Path) {
+    let st = Command::new(BIN)
+        .args(["--quiet", "aggregate", "--format", format, "--output"])
+        .arg(out)
+        .arg(hosts)
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(1), "a fleet with blocked hosts exits 1");
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let n = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (n(16), n(20))
+}
+
+#[test]
+fn chromium_renders_the_fleet_page_with_the_json_counts() {
+    let dir = support::scratch("fleet", "html");
+    let hosts = fleet_dir(&dir);
+    let html = dir.join("fleet.html");
+    let json_file = dir.join("fleet.json");
+    aggregate("html", &hosts, &html);
+    aggregate("json", &hosts, &json_file);
+    let agg: Value = serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+    let page = std::fs::read_to_string(&html).unwrap();
+    let url = format!("file://{}", html.display());
+
+    // Screenshot
+    let png = dir.join("fleet.png");
+    chromium(
+        &dir,
+        &[
+            "--window-size=1280,1800".into(),
+            format!("--screenshot={}", png.display()),
+            url.clone(),
+        ],
+    );
+    let bytes = std::fs::read(&png).expect("chromium wrote the screenshot");
+    assert_eq!(png_size(&bytes), (1280, 1800));
+    // a blank page compresses to a few KiB; tables and text do not
+    assert!(
+        bytes.len() > 40_000,
+        "screenshot looks empty: {} bytes",
+        bytes.len()
+    );
+
+    // DOM after the script ran
+    let out = chromium(&dir, &["--dump-dom".into(), url]);
+    let dom = String::from_utf8(out.stdout).unwrap();
+    assert!(dom.contains("</html>"), "no DOM dumped:\n{dom}");
+    let count = |needle: &str| dom.matches(needle).count();
+    let s = &agg["summary"];
+    for status in ["blocked", "ready", "failed"] {
+        assert_eq!(
+            count(&format!("<tr class=\"host\" data-status=\"{status}\"")),
+            s[status].as_u64().unwrap() as usize,
+            "{status} rows"
+        );
+        assert!(dom.contains(&format!("id=\"count-{status}\">{}</span>", s[status])));
+    }
+    assert!(dom.contains(&format!("id=\"count-total\">{}</span>", s["total"])));
+    let checks = agg["checks"].as_array().unwrap();
+    assert_eq!(count("<tr class=\"check\""), checks.len());
+    let cells: usize = checks
+        .iter()
+        .map(|c| c["cells"].as_array().unwrap().len())
+        .sum();
+    let inhibiting: u64 = checks
+        .iter()
+        .map(|c| c["blocked_hosts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(count("<td class=\"cell sev-"), cells, "matrix cells");
+    assert_eq!(
+        count(" inhibitor\" data-sort="),
+        inhibiting as usize,
+        "inhibiting cells"
+    );
+    let reported = s["blocked"].as_u64().unwrap() + s["ready"].as_u64().unwrap();
+    assert_eq!(
+        count("<td class=\"cell "),
+        checks.len() * reported as usize,
+        "a full matrix: one cell per check and reporting host"
+    );
+    assert_eq!(count("<tr class=\"affected\""), cells);
+    for level in ["safe", "review", "none"] {
+        let n: u64 = checks
+            .iter()
+            .map(|c| c["fix"][level].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            count(&format!("<tr class=\"affected\" data-fix=\"{level}\"")),
+            n as usize,
+            "fix {level}"
+        );
+    }
+    assert_eq!(
+        count("<tr class=\"skipped\""),
+        agg["skipped"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        count("<tr class=\"path\""),
+        agg["upgrade_paths"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        count("<tr class=\"postfix-version\""),
+        agg["postfix_versions"].as_array().unwrap().len()
+    );
+    // The script ran: every header of every (sortable) table got aria-sort and a tab stop.
+    let headers = page.matches("<th>").count() + page.matches("<th ").count();
+    assert!(headers > 20);
+    assert_eq!(page.matches("aria-sort=\"none\"").count(), 0);
+    assert_eq!(
+        count("aria-sort=\"none\""),
+        headers,
+        "the sort script did not run"
+    );
+}
