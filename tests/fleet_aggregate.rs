@@ -455,4 +455,9 @@ fn duplicate_host_names_stay_apart_and_html_escapes_report_text() {
         .map(|h| h["host"].as_str().unwrap())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+    // a file named twice, and again inside a named directory, is still one host
+    let a = dir.join("a.json");
+    let (_, text) = aggregate("json", &[&a, &a, &dir]);
+    let agg: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(agg["summary"]["total"], 2, "{agg}");
 }

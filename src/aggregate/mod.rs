@@ -437,11 +437,56 @@ fn release_label(r: &Release) -> String {
     }
 }
 
+/// Make the host names unique. Two files for one host name (two hosts with the same
+/// /etc/hostname, or an old and a new report) are both kept, told apart by their file names
+/// (by their paths when the file names are equal too, by a number as a last resort).
+fn label_uniquely(inputs: &mut [(String, String, Input)]) {
+    let count = |inputs: &[(String, String, Input)], name: &str| {
+        inputs.iter().filter(|(_, n, _)| n == name).count()
+    };
+    let dups: Vec<usize> = (0..inputs.len())
+        .filter(|&i| count(inputs, &inputs[i].1) > 1)
+        .collect();
+    let base = |file: &str| {
+        Path::new(file)
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.to_string())
+    };
+    let named: Vec<(usize, String)> = dups
+        .iter()
+        .map(|&i| (i, format!("{} ({})", inputs[i].1, base(&inputs[i].0))))
+        .collect();
+    for (i, n) in named.iter() {
+        let clash = named.iter().filter(|(_, m)| m == n).count() > 1;
+        inputs[*i].1 = if clash {
+            format!("{} ({})", inputs[*i].1, inputs[*i].0)
+        } else {
+            n.clone()
+        };
+    }
+    for i in 0..inputs.len() {
+        let mut k = 2;
+        while inputs[..i].iter().any(|(_, n, _)| *n == inputs[i].1) {
+            let candidate = format!("{} #{k}", inputs[i].1);
+            if !inputs.iter().any(|(_, n, _)| *n == candidate) {
+                inputs[i].1 = candidate;
+            }
+            k += 1;
+        }
+    }
+}
+
 /// Merge the files under `paths` into the fleet view. Never fails: what cannot be read is
 /// in [`Fleet::skipped`].
 pub fn aggregate(paths: &[PathBuf]) -> Fleet {
     let mut skipped = Vec::new();
-    let files = expand(paths, &mut skipped);
+    // A file named twice (given and inside a given directory, say) is one host.
+    let mut seen_files = BTreeSet::new();
+    let files: Vec<PathBuf> = expand(paths, &mut skipped)
+        .into_iter()
+        .filter(|f| seen_files.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
+        .collect();
     let mut inputs: Vec<(String, String, Input)> = Vec::new(); // (file, name, input)
     for file in files {
         let shown = file.display().to_string();
@@ -464,24 +509,10 @@ pub fn aggregate(paths: &[PathBuf]) -> Fleet {
             }),
         }
     }
-    // Two files for one host name (two hosts with the same /etc/hostname, or an old and a
-    // new report): keep both, told apart by their file names.
-    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, name, _) in &inputs {
-        *uses.entry(name.clone()).or_default() += 1;
-    }
-    for (file, name, _) in &mut inputs {
-        if uses[name.as_str()] > 1 {
-            let base = Path::new(file.as_str())
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| file.clone());
-            *name = format!("{name} ({base})");
-        }
-    }
+    label_uniquely(&mut inputs);
 
-    let mut hosts: Vec<Host> = Vec::new();
-    let mut items_of: BTreeMap<String, (Option<String>, Vec<Item>)> = BTreeMap::new();
+    // Each host with its findings (none for a failure record), sorted into fleet order.
+    let mut entries: Vec<(Host, Vec<Item>)> = Vec::new();
     for (file, name, input) in inputs {
         match input {
             Input::Report {
@@ -502,37 +533,40 @@ pub fn aggregate(paths: &[PathBuf]) -> Fleet {
                         Severity::Info => counts.info += 1,
                     }
                 }
-                hosts.push(Host {
-                    host: name.clone(),
+                let host = Host {
+                    host: name,
                     file,
                     status: if counts.inhibitors > 0 {
                         Status::Blocked
                     } else {
                         Status::Ready
                     },
-                    tool_version: tool_version.clone(),
+                    tool_version,
                     generated_at,
                     source: Some(source),
                     target: Some(target),
                     counts,
                     error: None,
-                });
-                items_of.insert(name, (tool_version, items));
+                };
+                entries.push((host, items));
             }
-            Input::Failure { error, .. } => hosts.push(Host {
-                host: name,
-                file,
-                status: Status::Failed,
-                tool_version: None,
-                generated_at: None,
-                source: None,
-                target: None,
-                counts: Counts::default(),
-                error: Some(error),
-            }),
+            Input::Failure { error, .. } => {
+                let host = Host {
+                    host: name,
+                    file,
+                    status: Status::Failed,
+                    tool_version: None,
+                    generated_at: None,
+                    source: None,
+                    target: None,
+                    counts: Counts::default(),
+                    error: Some(error),
+                };
+                entries.push((host, Vec::new()));
+            }
         }
     }
-    hosts.sort_by(|a, b| (a.status, &a.host).cmp(&(b.status, &b.host)));
+    entries.sort_by(|a, b| (a.0.status, &a.0.host).cmp(&(b.0.status, &b.0.host)));
 
     // Checks, merged by id over every report whatever its tool version.
     struct Acc {
@@ -540,9 +574,8 @@ pub fn aggregate(paths: &[PathBuf]) -> Fleet {
         cells: Vec<Cell>,
     }
     let mut checks: BTreeMap<String, Acc> = BTreeMap::new();
-    for h in hosts.iter().filter(|h| h.status != Status::Failed) {
-        let (tool_version, items) = &items_of[&h.host];
-        let vkey = version_key(tool_version.as_deref());
+    for (h, items) in entries.iter().filter(|(h, _)| h.status != Status::Failed) {
+        let vkey = version_key(h.tool_version.as_deref());
         let mut per_check: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
         for i in items {
             per_check.entry(i.id.as_str()).or_default().push(i);
@@ -579,6 +612,7 @@ pub fn aggregate(paths: &[PathBuf]) -> Fleet {
             });
         }
     }
+    let hosts: Vec<Host> = entries.into_iter().map(|(h, _)| h).collect();
     let mut rows: Vec<CheckRow> = checks
         .into_iter()
         .map(|(id, acc)| {
@@ -799,6 +833,37 @@ mod tests {
             FixLevel::None
         );
         assert_eq!(f("null"), FixLevel::None);
+    }
+
+    #[test]
+    fn host_names_are_made_unique() {
+        let failure = || Input::Failure {
+            hostname: None,
+            error: String::new(),
+        };
+        let mut inputs = vec![
+            ("d1/a.json".to_string(), "mx".to_string(), failure()),
+            ("d2/a.json".to_string(), "mx".to_string(), failure()),
+            ("d3/b.json".to_string(), "mx".to_string(), failure()),
+            (
+                "d4/c.json".to_string(),
+                "mx (b.json)".to_string(),
+                failure(),
+            ),
+            ("d5/d.json".to_string(), "relay".to_string(), failure()),
+        ];
+        label_uniquely(&mut inputs);
+        let names: Vec<&str> = inputs.iter().map(|(_, n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "mx (d1/a.json)",
+                "mx (d2/a.json)",
+                "mx (b.json)",
+                "mx (b.json) #2",
+                "relay"
+            ]
+        );
     }
 
     #[test]
