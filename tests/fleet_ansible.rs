@@ -114,20 +114,7 @@ impl Fleet {
         );
         support::rpm_install(&roots.join("mx1"), &[lmdb]);
 
-        let out = Command::new("ansible-galaxy")
-            .args(["collection", "install", "--force"])
-            .arg(Path::new(SRC).join("contrib/ansible"))
-            .arg("-p")
-            .arg(dir.join("collections"))
-            .envs(Self::env(&dir))
-            .output()
-            .expect("run ansible-galaxy");
-        assert!(
-            out.status.success(),
-            "ansible-galaxy collection install failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        install_collection(&dir);
         let mut inv = String::from("[mail]\n");
         for h in HOSTS {
             inv.push_str(&format!(
@@ -218,6 +205,25 @@ impl Fleet {
             .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
             .collect()
     }
+}
+
+/// The collection installed from contrib/ansible with the real ansible-galaxy into
+/// `dir/collections` (no network: it has no dependencies).
+fn install_collection(dir: &Path) {
+    let out = Command::new(support::tool("ansible-galaxy"))
+        .args(["collection", "install", "--force"])
+        .arg(Path::new(SRC).join("contrib/ansible"))
+        .arg("-p")
+        .arg(dir.join("collections"))
+        .envs(Fleet::env(dir))
+        .output()
+        .expect("run ansible-galaxy");
+    assert!(
+        out.status.success(),
+        "ansible-galaxy collection install failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn finding_keys(report: &Value) -> BTreeSet<String> {
@@ -487,4 +493,142 @@ fn fleet_playbook_first_run_idempotence_check_mode_and_fix() {
     assert!(run.log.contains("finding(s) inhibit the upgrade"));
     assert_eq!(fleet.snapshot(), before, "a second fix changed files");
     assert_reports_and_aggregate(&fleet, &run);
+}
+
+/// Every variable of the role has a default, an argument spec (as ansible-doc reads it) and
+/// a row in the role's README; every `postfix_preupgrade_*` name the tasks use is one of
+/// them or set by the role itself; and Ansible validates a bad value before doing anything.
+#[test]
+fn role_variables_are_documented_and_validated() {
+    let dir = support::scratch("fleet", "ansible-doc");
+    install_collection(&dir);
+    let role = Path::new(SRC).join("contrib/ansible/roles/postfix_preupgrade");
+    let keys = |text: &str, indent: &str| -> BTreeSet<String> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix(indent))
+            .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+            .filter(|k| k.starts_with("postfix_preupgrade_") && !k.contains(' '))
+            .map(str::to_string)
+            .collect()
+    };
+    let read =
+        |p: PathBuf| std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let defaults = keys(&read(role.join("defaults/main.yml")), "");
+    assert!(defaults.len() >= 10, "{defaults:?}");
+
+    let out = Command::new(support::tool("ansible-doc"))
+        .args([
+            "-t",
+            "role",
+            "-j",
+            "postfix_preupgrade.upgrade.postfix_preupgrade",
+        ])
+        .envs(Fleet::env(&dir))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = &doc["postfix_preupgrade.upgrade.postfix_preupgrade"]["entry_points"];
+    let options = |ep: &str| -> BTreeSet<String> {
+        entry[ep]["options"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no entry point {ep}: {doc}"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        options("main"),
+        defaults,
+        "argument_specs main vs defaults/main.yml"
+    );
+    for ep in ["aggregate", "gate"] {
+        let o = options(ep);
+        assert!(o.is_subset(&defaults), "{ep}: {o:?}");
+    }
+    for (name, spec) in entry["main"]["options"].as_object().unwrap() {
+        let d = &spec["description"];
+        assert!(
+            d.as_str().is_some_and(|s| !s.is_empty())
+                || d.as_array().is_some_and(|a| !a.is_empty()),
+            "{name} has no description"
+        );
+    }
+    let readme = read(role.join("README.md"));
+    for v in &defaults {
+        assert!(
+            readme.contains(&format!("| `{v}` |")),
+            "README.md lacks {v}"
+        );
+    }
+
+    // Names the tasks and the playbook use: variables, or set by the role itself.
+    let mut used = BTreeSet::new();
+    let mut set = keys(&read(role.join("vars/main.yml")), "");
+    set.insert("postfix_preupgrade_hosts".to_string()); // the playbook's host pattern
+    let mut files: Vec<PathBuf> = std::fs::read_dir(role.join("tasks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.push(Path::new(SRC).join("contrib/ansible/playbooks/fleet.yml"));
+    for f in files {
+        let text = read(f);
+        for (i, _) in text.match_indices("postfix_preupgrade_") {
+            let name: String = text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            used.insert(name);
+        }
+        for line in text.lines() {
+            let t = line.trim_start();
+            if let Some(r) = t.strip_prefix("register: ") {
+                set.insert(r.trim().to_string());
+            }
+            // set_fact keys and task vars: an indented `name:` line
+            if line.starts_with("    ") {
+                set.extend(keys(t, ""));
+            }
+        }
+    }
+    let unknown: Vec<&String> = used
+        .iter()
+        .filter(|u| !defaults.contains(*u) && !set.contains(*u))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "used but neither documented nor set by the role: {unknown:?}"
+    );
+
+    // Argument validation: a value outside the choices stops the role before any task.
+    std::fs::write(
+        dir.join("inventory"),
+        "h ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n",
+    )
+    .unwrap();
+    let out = Command::new(support::tool("ansible-playbook"))
+        .arg("-i")
+        .arg(dir.join("inventory"))
+        .arg("postfix_preupgrade.upgrade.fleet")
+        .args(["-e", "postfix_preupgrade_install=ftp"])
+        .arg("-e")
+        .arg(format!(
+            "postfix_preupgrade_report_dir={}",
+            dir.join("reports").display()
+        ))
+        .envs(Fleet::env(&dir))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{log}");
+    assert!(log.contains("postfix_preupgrade_install"), "{log}");
+    assert!(log.contains("must be one of"), "{log}");
+    assert!(
+        !dir.join("reports/hosts/h.json").exists(),
+        "the role ran on: {log}"
+    );
 }
