@@ -201,3 +201,96 @@ fn chromium_renders_the_fleet_page_with_the_json_counts() {
         "the sort script did not run"
     );
 }
+
+/// Clicking a header sorts its table: numbers as numbers, text as text, a second click
+/// reverses. A copy of the page gets a driver script after the page's own (scripts run in
+/// order) that clicks headers and writes the resulting column values into the DOM.
+#[test]
+fn chromium_sorts_a_table_by_the_clicked_header() {
+    let dir = support::scratch("fleet", "html-sort");
+    let hosts = fleet_dir(&dir);
+    let html = dir.join("fleet.html");
+    aggregate("html", &hosts, &html);
+    let page = std::fs::read_to_string(&html).unwrap();
+    let driver = r#"<script>
+function column(table, col) {
+  return Array.prototype.map.call(table.tBodies[0].rows, function (r) { return r.children[col].textContent.trim(); });
+}
+var out = {};
+var hosts = document.getElementById("hosts");
+var th = hosts.querySelectorAll("thead th");
+th[2].click(); out.inhibitors_up = column(hosts, 2);
+th[2].click(); out.inhibitors_down = column(hosts, 2);
+th[0].click(); out.hosts_up = column(hosts, 0);
+out.aria = th[0].getAttribute("aria-sort");
+th[1].click(); out.status_up = column(hosts, 1);
+var matrix = document.getElementById("matrix");
+matrix.querySelectorAll("thead th")[1].click(); out.matrix_hosts_up = column(matrix, 1);
+var pre = document.createElement("pre");
+pre.id = "sort-result";
+pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script>
+</body>"#;
+    assert!(page.contains("</body>"));
+    let driven = dir.join("driven.html");
+    std::fs::write(&driven, page.replace("</body>", driver)).unwrap();
+    let out = chromium(
+        &dir,
+        &["--dump-dom".into(), format!("file://{}", driven.display())],
+    );
+    let dom = String::from_utf8(out.stdout).unwrap();
+    let start = dom
+        .find("<pre id=\"sort-result\">")
+        .unwrap_or_else(|| panic!("the driver did not run:\n{dom}"))
+        + "<pre id=\"sort-result\">".len();
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let result: Value = serde_json::from_str(&dom[start..end].replace("&quot;", "\"")).unwrap();
+    let strings = |k: &str| -> Vec<String> {
+        result[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    // Inhibitors: numbers ascending (the failed host's empty cell sorts after numbers),
+    // then the reverse.
+    let up = strings("inhibitors_up");
+    let nums: Vec<u32> = up
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert_eq!(nums, {
+        let mut n = nums.clone();
+        n.sort();
+        n
+    });
+    assert_eq!(nums, [0, 1, 2], "{up:?}");
+    let mut down = strings("inhibitors_down");
+    down.reverse();
+    assert_eq!(down, up);
+    // Host names as text; the status column puts blocked hosts first again.
+    assert_eq!(
+        strings("hosts_up"),
+        [
+            "broken.example.com",
+            "mx1.example.com",
+            "mx2.example.com",
+            "relay1.example.org"
+        ]
+    );
+    assert_eq!(
+        strings("status_up"),
+        ["blocked", "blocked", "ready", "failed to report"]
+    );
+    assert_eq!(result["aria"], "ascending");
+    let m: Vec<u32> = strings("matrix_hosts_up")
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let mut sorted = m.clone();
+    sorted.sort();
+    assert_eq!(m, sorted);
+}

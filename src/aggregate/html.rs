@@ -208,7 +208,7 @@ pub fn render(fleet: &Fleet) -> String {
          <th class=\"num\">Low</th><th class=\"num\">Info</th><th>Upgrade path</th>\
          <th>Postfix</th><th>Report</th></tr></thead><tbody>"
     );
-    for (i, h) in fleet.hosts.iter().enumerate() {
+    for h in &fleet.hosts {
         let status = h.status.as_str();
         let rank = match h.status {
             Status::Blocked => 0,
@@ -236,7 +236,7 @@ pub fn render(fleet: &Fleet) -> String {
         };
         let _ = write!(
             out,
-            "<tr class=\"host\" data-status=\"{status}\"><td data-sort=\"{i}\">{}</td>\
+            "<tr class=\"host\" data-status=\"{status}\"><td>{}</td>\
              <td class=\"status {status}\" data-sort=\"{rank}\">{shown_status}</td>",
             escape(&h.host)
         );
@@ -302,10 +302,10 @@ pub fn render(fleet: &Fleet) -> String {
             let _ = write!(out, "<th class=\"hostcol\">{}</th>", escape(h));
         }
         let _ = writeln!(out, "</tr></thead><tbody>");
-        for (i, c) in fleet.checks.iter().enumerate() {
+        for c in &fleet.checks {
             let _ = write!(
                 out,
-                "<tr class=\"check\" data-check=\"{}\"><td class=\"mono\" data-sort=\"{i}\"><a href=\"#check-{}\">{}</a></td>\
+                "<tr class=\"check\" data-check=\"{}\"><td class=\"mono\"><a href=\"#check-{}\">{}</a></td>\
                  <td class=\"num\">{}</td><td class=\"num\">{}</td>",
                 escape(&c.id),
                 escape(&c.id),
