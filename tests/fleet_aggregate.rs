@@ -254,17 +254,38 @@ fn counts_agree_in_text_json_and_html_and_bad_files_are_skipped_by_name() {
             "{text}"
         );
     }
-    // every check, with its host count, in the matrix
-    for (id, on) in &e.checks {
-        let row = text
+    // the matrix: a numbered legend line per check with its host count, then one row per
+    // reporting host with a cell per check ('.' where the check does not fire)
+    let mut legend: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        if t.len() > 2 && t[0] == format!("[{}]", legend.len() + 1) {
+            let id = t[1].to_string();
+            assert_eq!(t[2], e.checks[&id].len().to_string(), "{line}");
+            legend.push(id);
+        }
+    }
+    assert_eq!(
+        legend.iter().cloned().collect::<BTreeSet<_>>(),
+        e.checks.keys().cloned().collect::<BTreeSet<_>>()
+    );
+    for r in &reports {
+        let host = r["hostname"].as_str().unwrap();
+        let row: Vec<&str> = text
             .lines()
-            .find(|l| l.split_whitespace().next() == Some(id.as_str()))
-            .unwrap_or_else(|| panic!("no matrix row for {id}:\n{text}"));
-        assert_eq!(
-            row.split_whitespace().nth(1),
-            Some(on.len().to_string().as_str()),
-            "{row}"
-        );
+            .filter_map(|l| {
+                let t: Vec<&str> = l.split_whitespace().collect();
+                (t.first() == Some(&host) && t.len() == legend.len() + 2).then_some(t)
+            })
+            .next()
+            .unwrap_or_else(|| panic!("no matrix row for {host}:\n{text}"));
+        for (i, id) in legend.iter().enumerate() {
+            assert_eq!(
+                row[i + 2] != ".",
+                e.checks[id].contains(host),
+                "{host} x {id}: {row:?}"
+            );
+        }
     }
 
     // HTML
@@ -282,7 +303,11 @@ fn counts_agree_in_text_json_and_html_and_bad_files_are_skipped_by_name() {
         );
     }
     assert_eq!(html.matches("<tr class=\"host\"").count(), 4);
-    assert_eq!(html.matches("<tr class=\"check\"").count(), e.checks.len());
+    assert_eq!(
+        html.matches("<th class=\"checkcol\"").count(),
+        e.checks.len()
+    );
+    assert_eq!(html.matches("<tr class=\"matrix-host\"").count(), 3);
     assert_eq!(html.matches("<tr class=\"skipped\"").count(), BAD.len());
     // self-contained: nothing is fetched from anywhere
     for needle in ["src=", "href=\"http", "@import", "url("] {

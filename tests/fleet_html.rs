@@ -146,7 +146,9 @@ fn chromium_renders_the_fleet_page_with_the_json_counts() {
     }
     assert!(dom.contains(&format!("id=\"count-total\">{}</span>", s["total"])));
     let checks = agg["checks"].as_array().unwrap();
-    assert_eq!(count("<tr class=\"check\""), checks.len());
+    assert_eq!(count("<th class=\"checkcol\""), checks.len());
+    let reported = s["blocked"].as_u64().unwrap() + s["ready"].as_u64().unwrap();
+    assert_eq!(count("<tr class=\"matrix-host\""), reported as usize);
     let cells: usize = checks
         .iter()
         .map(|c| c["cells"].as_array().unwrap().len())
@@ -161,13 +163,23 @@ fn chromium_renders_the_fleet_page_with_the_json_counts() {
         inhibiting as usize,
         "inhibiting cells"
     );
-    let reported = s["blocked"].as_u64().unwrap() + s["ready"].as_u64().unwrap();
     assert_eq!(
         count("<td class=\"cell "),
         checks.len() * reported as usize,
         "a full matrix: one cell per check and reporting host"
     );
     assert_eq!(count("<tr class=\"affected\""), cells);
+    for c in checks {
+        let id = c["id"].as_str().unwrap();
+        assert!(dom.contains(&format!(
+            "<td class=\"num\" data-check=\"{id}\"><a href=\"#check-{id}\">{}</a></td>",
+            c["hosts"]
+        )));
+        assert!(dom.contains(&format!(
+            "<td class=\"num\" data-check=\"{id}\">{}</td>",
+            c["blocked_hosts"]
+        )));
+    }
     for level in ["safe", "review", "none"] {
         let n: u64 = checks
             .iter()
@@ -192,7 +204,14 @@ fn chromium_renders_the_fleet_page_with_the_json_counts() {
         agg["postfix_versions"].as_array().unwrap().len()
     );
     // The script ran: every header of every (sortable) table got aria-sort and a tab stop.
-    let headers = page.matches("<th>").count() + page.matches("<th ").count();
+    let headers: usize = page
+        .split("<thead>")
+        .skip(1)
+        .map(|t| {
+            let head = &t[..t.find("</thead>").unwrap()];
+            head.matches("<th>").count() + head.matches("<th ").count()
+        })
+        .sum();
     assert!(headers > 20);
     assert_eq!(page.matches("aria-sort=\"none\"").count(), 0);
     assert_eq!(
@@ -225,7 +244,9 @@ th[0].click(); out.hosts_up = column(hosts, 0);
 out.aria = th[0].getAttribute("aria-sort");
 th[1].click(); out.status_up = column(hosts, 1);
 var matrix = document.getElementById("matrix");
-matrix.querySelectorAll("thead th")[1].click(); out.matrix_hosts_up = column(matrix, 1);
+var nis = matrix.querySelector('thead th[data-check="nis-map"]');
+nis.click(); out.by_nis = column(matrix, 0);
+nis.click(); out.by_nis_reversed = column(matrix, 0);
 var pre = document.createElement("pre");
 pre.id = "sort-result";
 pre.textContent = JSON.stringify(out);
@@ -286,11 +307,7 @@ document.body.appendChild(pre);
         ["blocked", "blocked", "ready", "failed to report"]
     );
     assert_eq!(result["aria"], "ascending");
-    let m: Vec<u32> = strings("matrix_hosts_up")
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
-    let mut sorted = m.clone();
-    sorted.sort();
-    assert_eq!(m, sorted);
+    // A click on a check's column puts the hosts where it fires (worst first) on top.
+    assert_eq!(strings("by_nis")[0], "relay1.example.org");
+    assert_eq!(strings("by_nis_reversed")[2], "relay1.example.org");
 }

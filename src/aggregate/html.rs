@@ -86,6 +86,12 @@ td.num, th.num { text-align: right; }
 .status.blocked { color: var(--blocked); }
 .status.ready { color: var(--ready); }
 .status.failed { color: var(--failed); }
+.wide { overflow-x: auto; }
+.matrix th.checkcol { vertical-align: bottom; padding: .4rem .2rem; }
+.matrix th.checkcol span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap;
+  font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-weight: 600; font-size: .85em; }
+.matrix th[aria-sort].checkcol::after { display: block; text-align: center; }
+.matrix tfoot th, .matrix tfoot td { background: var(--head); font-weight: 600; }
 .matrix td.cell { text-align: center; font-family: ui-monospace, "DejaVu Sans Mono", monospace; min-width: 3rem; }
 .matrix td.empty { color: #aaa; }
 .sev-high { background: var(--high); }
@@ -275,54 +281,55 @@ pub fn render(fleet: &Fleet) -> String {
     }
     let _ = writeln!(out, "</tbody></table>");
 
-    // Matrix
-    let cols: Vec<&str> = fleet
-        .hosts
-        .iter()
-        .filter(|h| h.status != Status::Failed)
-        .map(|h| h.host.as_str())
-        .collect();
+    // Matrix: one row per host that reported (blocked first), one column per check (those
+    // that block hosts first), a last row with the hosts each check affects. Check names
+    // stand upright in narrow columns, so hundreds of hosts make a long table, not a wide one.
     let _ = writeln!(out, "<h2 id=\"matrix-title\">Checks \u{d7} hosts</h2>");
     let _ = writeln!(
         out,
         "<p class=\"legend\">Each cell: the highest severity of the check's findings on the host \
          (<span class=\"sev-high\">H</span>high <span class=\"sev-medium\">M</span>medium \
          <span class=\"sev-low\">L</span>low <span class=\"sev-info\">I</span>info), \
-         <b>!</b> when it inhibits the upgrade, then the number of findings. Blocked hosts come first.</p>"
+         <b>!</b> when it inhibits the upgrade, then the number of findings. Blocked hosts and \
+         the checks that block them come first; click a check to sort the hosts by it.</p>"
     );
     if fleet.checks.is_empty() {
         let _ = writeln!(out, "<p id=\"no-checks\">No check fired on any host.</p>");
     } else {
         let _ = write!(
             out,
-            "<table class=\"sortable matrix\" id=\"matrix\"><thead><tr><th>Check</th>\
-             <th class=\"num\">Hosts</th><th class=\"num\">Blocked</th>"
+            "<div class=\"wide\"><table class=\"sortable matrix\" id=\"matrix\"><thead><tr><th>Host</th><th>Status</th>"
         );
-        for h in &cols {
-            let _ = write!(out, "<th class=\"hostcol\">{}</th>", escape(h));
-        }
-        let _ = writeln!(out, "</tr></thead><tbody>");
         for c in &fleet.checks {
             let _ = write!(
                 out,
-                "<tr class=\"check\" data-check=\"{}\"><td class=\"mono\"><a href=\"#check-{}\">{}</a></td>\
-                 <td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                "<th class=\"checkcol\" data-check=\"{}\" title=\"{}\"><span>{}</span></th>",
                 escape(&c.id),
-                escape(&c.id),
-                escape(&c.id),
-                c.hosts,
-                c.blocked_hosts
+                escape(&c.title),
+                escape(&c.id)
             );
-            for h in &cols {
-                match c.cells.iter().find(|x| x.host == *h) {
+        }
+        let _ = writeln!(out, "</tr></thead><tbody>");
+        for h in fleet.hosts.iter().filter(|h| h.status != Status::Failed) {
+            let status = h.status.as_str();
+            let _ = write!(
+                out,
+                "<tr class=\"matrix-host\" data-status=\"{status}\"><td>{}</td><td class=\"status {status}\" data-sort=\"{}\">{status}</td>",
+                escape(&h.host),
+                u8::from(h.status != Status::Blocked)
+            );
+            for c in &fleet.checks {
+                match c.cells.iter().find(|x| x.host == h.host) {
                     Some(x) => {
                         let _ = write!(
                             out,
                             "<td class=\"cell sev-{}{}\" data-sort=\"{}\" title=\"{}: {} finding(s), {}{}; fix: {}\">{}{}{}</td>",
                             x.severity,
                             if x.inhibitor { " inhibitor" } else { "" },
-                            u32::from(sev_rank(x.severity, x.inhibitor)) * 100 + x.findings.min(99) as u32,
-                            escape(h),
+                            // descending severity first: a smaller key sorts first
+                            1000 - (u32::from(sev_rank(x.severity, x.inhibitor)) * 100
+                                + x.findings.min(99) as u32),
+                            escape(&c.id),
                             x.findings,
                             x.severity,
                             if x.inhibitor { ", inhibitor" } else { "" },
@@ -333,13 +340,41 @@ pub fn render(fleet: &Fleet) -> String {
                         );
                     }
                     None => {
-                        let _ = write!(out, "<td class=\"cell empty\" data-sort=\"0\">\u{b7}</td>");
+                        let _ = write!(
+                            out,
+                            "<td class=\"cell empty\" data-sort=\"1000\">\u{b7}</td>"
+                        );
                     }
                 }
             }
             let _ = writeln!(out, "</tr>");
         }
-        let _ = writeln!(out, "</tbody></table>");
+        let _ = write!(
+            out,
+            "</tbody><tfoot><tr class=\"affected-total\"><th colspan=\"2\">Hosts affected</th>"
+        );
+        for c in &fleet.checks {
+            let _ = write!(
+                out,
+                "<td class=\"num\" data-check=\"{}\"><a href=\"#check-{}\">{}</a></td>",
+                escape(&c.id),
+                escape(&c.id),
+                c.hosts
+            );
+        }
+        let _ = write!(
+            out,
+            "</tr><tr class=\"blocked-total\"><th colspan=\"2\">Hosts it blocks</th>"
+        );
+        for c in &fleet.checks {
+            let _ = write!(
+                out,
+                "<td class=\"num\" data-check=\"{}\">{}</td>",
+                escape(&c.id),
+                c.blocked_hosts
+            );
+        }
+        let _ = writeln!(out, "</tr></tfoot></table></div>");
     }
 
     // Per check

@@ -106,47 +106,53 @@ pub fn render(fleet: &Fleet) -> String {
     }
     let _ = writeln!(out);
 
-    // The matrix: one column per host that reported, numbered, blocked hosts first.
-    let cols: Vec<&str> = fleet
-        .hosts
-        .iter()
-        .filter(|h| h.status != Status::Failed)
-        .map(|h| h.host.as_str())
-        .collect();
+    // The matrix: one row per host that reported (blocked first), one numbered column per
+    // check (those that block hosts first); it stays readable with hundreds of hosts.
     let _ = writeln!(out, "== Checks x hosts ==");
     if fleet.checks.is_empty() {
         let _ = writeln!(out, "  no check fired on any host");
     } else {
-        for (i, h) in cols.iter().enumerate() {
-            let _ = writeln!(out, "  [{}] {}", i + 1, escape_controls(h));
+        let id_w = fleet.checks.iter().map(|c| width(&c.id)).max().unwrap_or(0);
+        for (i, c) in fleet.checks.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  {:>4} {}  {}, {} blocked, highest {}",
+                format!("[{}]", i + 1),
+                pad(&escape_controls(&c.id), id_w),
+                plural(c.hosts, "host", "hosts"),
+                c.blocked_hosts,
+                c.severity
+            );
         }
         let _ = writeln!(
             out,
             "  cell: highest severity (H high, M medium, L low, I info), ! inhibits, then the number of findings; . not found"
         );
-        let id_w = fleet
-            .checks
+        let rows: Vec<&super::Host> = fleet
+            .hosts
             .iter()
-            .map(|c| width(&c.id))
+            .filter(|h| h.status != Status::Failed)
+            .collect();
+        let host_w = rows
+            .iter()
+            .map(|h| width(&escape_controls(&h.host)))
             .max()
             .unwrap_or(0)
-            .max(5);
-        let col_w = cols
-            .iter()
-            .enumerate()
-            .map(|(i, _)| format!("[{}]", i + 1).len())
-            .max()
-            .unwrap_or(0)
-            .max(4);
-        let mut head = format!("  {}  {:>5}", pad("check", id_w), "hosts");
-        for i in 0..cols.len() {
-            let _ = write!(head, "  {:>col_w$}", format!("[{}]", i + 1));
+            .max("hosts affected".len());
+        let col_w = format!("[{}]", fleet.checks.len()).len().max(4);
+        let mut head = format!("  {}  {:<7}", pad("host", host_w), "status");
+        for i in 0..fleet.checks.len() {
+            let _ = write!(head, " {:>col_w$}", format!("[{}]", i + 1));
         }
         let _ = writeln!(out, "{}", head.trim_end());
-        for c in &fleet.checks {
-            let mut line = format!("  {}  {:>5}", pad(&escape_controls(&c.id), id_w), c.hosts);
-            for h in &cols {
-                let cell = match c.cells.iter().find(|x| x.host == *h) {
+        for h in rows {
+            let mut line = format!(
+                "  {}  {:<7}",
+                pad(&escape_controls(&h.host), host_w),
+                h.status.as_str()
+            );
+            for c in &fleet.checks {
+                let cell = match c.cells.iter().find(|x| x.host == h.host) {
                     Some(x) => format!(
                         "{}{}{}",
                         sev_letter(x.severity),
@@ -155,10 +161,15 @@ pub fn render(fleet: &Fleet) -> String {
                     ),
                     None => ".".to_string(),
                 };
-                let _ = write!(line, "  {cell:>col_w$}");
+                let _ = write!(line, " {cell:>col_w$}");
             }
             let _ = writeln!(out, "{}", line.trim_end());
         }
+        let mut total = format!("  {}  {:<7}", pad("hosts affected", host_w), "");
+        for c in &fleet.checks {
+            let _ = write!(total, " {:>col_w$}", c.hosts);
+        }
+        let _ = writeln!(out, "{}", total.trim_end());
     }
     let _ = writeln!(out);
 
