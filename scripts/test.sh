@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_cmds=(postconf postmap postalias rpm rpmbuild rpmlint dnf openssl groff man ansible-playbook zsh fish git file strace chattr python3)
+need_cmds=(postconf postmap postalias rpm rpmbuild rpmlint dnf openssl groff man ansible-playbook chromium zsh fish git file strace chattr python3)
 missing=()
 for c in "${need_cmds[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
 # the system python (dnf's bindings live there, not in a pyenv python on PATH)
@@ -21,11 +21,11 @@ if ((${#missing[@]})); then
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends \
             postfix postfix-lmdb postfix-pcre rpm rpmlint dnf python3-dnf \
-            python3-pytest python3-jsonschema openssl groff man-db ansible-core zsh fish git file \
+            python3-pytest python3-jsonschema openssl groff man-db ansible-core chromium zsh fish git file \
             strace e2fsprogs python3 >/dev/null
     elif command -v dnf >/dev/null 2>&1; then
         dnf install -y -q postfix postfix-lmdb postfix-pcre rpm-build rpmlint \
-            python3-dnf python3-pytest python3-jsonschema openssl groff man-db ansible-core zsh fish git file \
+            python3-dnf python3-pytest python3-jsonschema openssl groff man-db ansible-core chromium zsh fish git file \
             strace e2fsprogs python3
     fi
 fi

@@ -176,6 +176,8 @@ pub enum Command {
         #[arg(value_enum)]
         what: ShowWhat,
     },
+    /// Merge many hosts' JSON reports into one fleet report
+    Aggregate(crate::aggregate::AggregateArgs),
 }
 
 /// Exit codes from interface.md.
@@ -255,6 +257,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Undo { backup_id, force } => {
             crate::fix::run_undo(&cli.global, backup_id.as_deref(), force)
         }
+        Command::Aggregate(args) => crate::aggregate::run(&args, &cli.global),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Architecture: facts → checks → findings → renderers. Fixes are edits on the lossless
 //! config model in [`config`].
 
+pub mod aggregate;
 pub mod checks;
 pub mod cli;
 pub mod config;

@@ -544,7 +544,6 @@ fn finish(
                 shell::join(&cmd)
             );
         }
-        let _ = writeln!(s, "  Backup {id} saved in {BACKUP_DIR}/{id}.");
     }
     if inhibitors.is_empty() {
         let _ = writeln!(s, "  Nothing inhibits the upgrade now.");
@@ -560,6 +559,8 @@ fn finish(
         }
     }
     if let Some((id, _, _)) = &committed {
+        // two stable lines for scripts (the Ansible role keys `changed` on the first)
+        let _ = writeln!(s, "Backup {id} saved in {BACKUP_DIR}/{id}");
         let _ = writeln!(s, "Undo with: postfix-preupgrade undo {id}");
     }
     say(out, &s)?;
