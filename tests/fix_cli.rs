@@ -434,47 +434,6 @@ fn undo_without_backup_is_an_error() {
     assert!(text(&u).contains("no backup \"nope\""), "{}", text(&u));
 }
 
-/// Run `fix` on a pseudo-terminal (python3's pty module) and answer the prompt.
-fn fix_on_terminal(root: &Path, answer: &str) -> (String, i32) {
-    let script = r#"
-import os, pty, sys
-bin, root, answer = sys.argv[1], sys.argv[2], sys.argv[3]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(bin, [bin, "--root", root, "fix"])
-out = b""
-while b"Is this ok [y/N]: " not in out:
-    chunk = os.read(fd, 4096)
-    if not chunk:
-        break
-    out += chunk
-os.write(fd, answer.encode() + b"\n")
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, st = os.waitpid(pid, 0)
-sys.stdout.write(out.decode("utf-8", "replace"))
-sys.exit(os.waitstatus_to_exitcode(st))
-"#;
-    let o = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(BIN)
-        .arg(root)
-        .arg(answer)
-        .output()
-        .expect("python3 is installed");
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        o.status.code().unwrap_or(-1),
-    )
-}
-
 #[test]
 fn asks_on_a_terminal_like_dnf() {
     require_postfix_tools();
@@ -483,7 +442,7 @@ fn asks_on_a_terminal_like_dnf() {
         &[("etc/aliases", "postmaster: root\n")],
     );
     let before = snapshot(tmp.path(), &[]);
-    let (out, code) = fix_on_terminal(tmp.path(), "n");
+    let (out, code) = fix_on_terminal(tmp.path(), "n", None);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Is this ok [y/N]: "), "{out}");
     assert!(
@@ -491,7 +450,7 @@ fn asks_on_a_terminal_like_dnf() {
         "{out}"
     );
     assert_eq!(snapshot(tmp.path(), &[]), before);
-    let (out, code) = fix_on_terminal(tmp.path(), "y");
+    let (out, code) = fix_on_terminal(tmp.path(), "y", None);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("  Applied ("), "{out}");
     assert!(out.contains("Nothing inhibits the upgrade now."), "{out}");

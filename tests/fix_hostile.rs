@@ -773,42 +773,15 @@ fn a_plan_gone_stale_at_the_prompt_changes_nothing() {
     let tmp = alias_root("postmaster: root\n");
     let root = tmp.path();
     // answer the prompt only after main.cf changed under the waiting fix
-    let script = r#"
-import os, pty, sys
-bin, root = sys.argv[1], sys.argv[2]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(bin, [bin, "--root", root, "fix"])
-out = b""
-while b"Is this ok [y/N]: " not in out:
-    chunk = os.read(fd, 4096)
-    if not chunk:
-        break
-    out += chunk
-with open(root + "/etc/postfix/main.cf", "a") as f:
-    f.write("relayhost = [edited.example.com]\n")
-os.write(fd, b"y\n")
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, st = os.waitpid(pid, 0)
-sys.stdout.write(out.decode("utf-8", "replace"))
-sys.exit(os.waitstatus_to_exitcode(st))
-"#;
-    let o = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(BIN)
-        .arg(root)
-        .output()
-        .expect("python3 is installed");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(2), "{out}");
+    let (out, code) = fix_on_terminal(
+        root,
+        "y",
+        Some((
+            &root.join("etc/postfix/main.cf"),
+            "relayhost = [edited.example.com]\n",
+        )),
+    );
+    assert_eq!(code, 2, "{out}");
     assert!(
         out.contains("changed since the plan was made; nothing was changed"),
         "{out}"
