@@ -3,8 +3,9 @@
 //! reports and validate every report against leapp's report schema (python3-jsonschema).
 //! The `needs_check` tests run the real binary on the fixture roots in `leapp/tests/roots/`.
 mod support;
+use std::path::Path;
 use std::process::Command;
-use support::python_with;
+use support::{build_rpm, copy_tree, python_with, rpm_install, scratch, PkgFile};
 
 const LEAPP_TESTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/leapp/tests");
 const SHARED_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data");
@@ -40,4 +41,65 @@ fn leapp_actor_library_tests_pass() {
 #[test]
 fn leapp_actor_library_on_real_binary_output() {
     pytest("needs_check");
+}
+
+/// `check` as JSON on a root.
+fn check_json(root: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_postfix-preupgrade"))
+        .arg("--root")
+        .arg(root)
+        .args(["--target", "10", "check", "--format", "json"])
+        .output()
+        .expect("run postfix-preupgrade");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+/// A root whose rpm database lists no postfix package gets no findings (the leapp actors
+/// then report nothing), and says why in one line; the same root with postfix installed
+/// does get findings.
+#[test]
+fn no_findings_when_postfix_is_not_installed() {
+    let base = scratch("pkg_leapp", "no-postfix");
+    let root = base.join("root");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rhel9-mailhost"),
+        &root,
+    );
+    std::fs::remove_dir_all(root.join("var/lib/rpm")).unwrap();
+    let readme = PkgFile {
+        path: "/usr/share/doc/bash/README",
+        contents: b"fake\n",
+        config: false,
+    };
+    let bash = build_rpm(&base.join("rpms"), "bash", "5.1.8", "9.el9", &[readme]);
+    rpm_install(&root, &[bash]);
+    let doc = check_json(&root);
+    assert_eq!(doc["findings"], serde_json::json!([]), "{doc:#}");
+    let why: Vec<&str> = doc["assumptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.as_str())
+        .filter(|a| a.starts_with("Postfix is not installed"))
+        .collect();
+    assert_eq!(why.len(), 1, "{doc:#}");
+    assert!(why[0].contains("lists no postfix package"), "{}", why[0]);
+
+    let readme = PkgFile {
+        path: "/usr/share/doc/postfix/README",
+        contents: b"fake\n",
+        config: false,
+    };
+    let postfix = build_rpm(&base.join("rpms"), "postfix", "3.5.9", "24.el9", &[readme]);
+    rpm_install(&root, &[postfix]);
+    let doc = check_json(&root);
+    assert!(
+        doc["summary"]["inhibitors"].as_u64().unwrap() > 0,
+        "with postfix installed the example's inhibitors are back: {doc:#}"
+    );
 }
