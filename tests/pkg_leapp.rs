@@ -1,7 +1,8 @@
 //! The leapp repository's actor library (`leapp/postfix_preupgrade/libraries/`) under the
 //! real pytest: its tests in `leapp/tests/` map `check --format leapp` documents to leapp
 //! reports and validate every report against leapp's report schema (python3-jsonschema).
-//! The `needs_check` tests run the real binary on the fixture roots in `leapp/tests/roots/`.
+//! The `needs_check` tests run the real binary on the fixture roots in `leapp/tests/roots/`;
+//! the `story` tests run the whole upgrade story (preupgrade, RPM upgrade, fix actor).
 mod support;
 use std::path::Path;
 use std::process::Command;
@@ -35,7 +36,18 @@ fn pytest(marker: &str) {
 
 #[test]
 fn leapp_actor_library_tests_pass() {
-    pytest("not needs_check");
+    pytest("not needs_check and not story");
+}
+
+/// The upgrade story end to end (leapp/tests/test_upgrade_story.py): preupgrade in each
+/// answer state, the simulated RPM upgrade (real rpm, packages built by the real rpmbuild),
+/// the fix actor and `check` on the result, on copies of the example host and el9-story.
+#[test]
+fn leapp_upgrade_story() {
+    support::tool("rpm");
+    support::tool("rpmbuild");
+    support::tool("postmap");
+    pytest("story");
 }
 
 #[test]
