@@ -13,8 +13,25 @@ const SHARED_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")
 
 fn pytest(marker: &str) {
     let python = python_with(&["pytest", "jsonschema"]);
-    let out = Command::new(&python)
-        .args(["-m", "pytest", "-v", "-p", "no:cacheprovider", "-m", marker])
+    let stdout = pytest_with(&python, marker);
+    // pytest exits 5 when nothing was collected; make sure tests really ran.
+    assert!(stdout.contains(" passed"), "{stdout}");
+}
+
+/// Run the pytest tests with `marker` under `python`; panics when they fail. Returns the
+/// output (`-rs`: with the reason of every skipped test).
+fn pytest_with(python: &str, marker: &str) -> String {
+    let out = Command::new(python)
+        .args([
+            "-m",
+            "pytest",
+            "-v",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            marker,
+        ])
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg(LEAPP_TESTS)
         .env(
@@ -27,16 +44,56 @@ fn pytest(marker: &str) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "pytest -m '{marker}' {LEAPP_TESTS}:\n{stdout}{}",
+        "{python} -m pytest -m '{marker}' {LEAPP_TESTS}:\n{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // pytest exits 5 when nothing was collected; make sure tests really ran.
-    assert!(stdout.contains(" passed"), "{stdout}");
+    stdout.into_owned()
 }
 
 #[test]
 fn leapp_actor_library_tests_pass() {
-    pytest("not needs_check and not story");
+    pytest("not needs_check and not story and not real_leapp");
+}
+
+/// Opt-in: the repository inside the real leapp framework (leapp/tests/test_real_leapp.py:
+/// snactor discovery, the actors in the three answer states, leapp's own report files,
+/// the fix actor after the simulated upgrade). Runs with $LEAPP_PYTHON, else
+/// target/leapp-venv/bin/python when it exists (the test file says how to make one); says
+/// loudly when there is neither, or when the importable `leapp.reporting` has no `Groups`.
+#[test]
+fn leapp_repository_in_the_real_framework() {
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/target/leapp-venv/bin/python");
+    let python = match std::env::var("LEAPP_PYTHON") {
+        Ok(p) => {
+            let ok = Command::new(&p)
+                .args(["-c", "import leapp.reporting, pytest, jsonschema"])
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(
+                ok,
+                "LEAPP_PYTHON={p} cannot import leapp, pytest and jsonschema"
+            );
+            p
+        }
+        Err(_) if Path::new(venv).exists() => venv.to_string(),
+        Err(_) => {
+            eprintln!(
+                "SKIPPED leapp_repository_in_the_real_framework (opt-in): no leapp framework: \
+                 set LEAPP_PYTHON or create {venv} (see leapp/tests/test_real_leapp.py)"
+            );
+            return;
+        }
+    };
+    let stdout = pytest_with(&python, "real_leapp");
+    if !stdout.contains(" passed") {
+        assert!(
+            stdout.contains("has no Groups"),
+            "nothing ran, and not for lack of Groups:\n{stdout}"
+        );
+        eprintln!("SKIPPED leapp_repository_in_the_real_framework: {stdout}");
+        return;
+    }
+    assert!(!stdout.contains("SKIPPED"), "{stdout}");
 }
 
 /// The upgrade story end to end (leapp/tests/test_upgrade_story.py): preupgrade in each

@@ -27,6 +27,11 @@ def pytest_configure(config):
         "story: the upgrade story end to end on copies of real roots, with the real binary, "
         "rpm and rpmbuild (tests/pkg_leapp.rs runs them)",
     )
+    config.addinivalue_line(
+        "markers",
+        "real_leapp: inside the real leapp framework (opt-in: a Python that has leapp; "
+        "tests/pkg_leapp.rs runs them when there is one)",
+    )
 
 
 def _schema(name):

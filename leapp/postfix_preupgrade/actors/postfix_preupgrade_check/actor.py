@@ -13,9 +13,16 @@ except ImportError:
     RpmTransactionTasks = None
 
 
-class ConfirmComponent(BooleanComponent):
-    # False first: leapp's "Missing required answers" report suggests the first choice.
-    choices = lib.DIALOG_CHOICES
+CONFIRM = BooleanComponent(
+    key=lib.DIALOG_KEY,
+    label=lib.DIALOG_LABEL,
+    description=lib.DIALOG_DESCRIPTION,
+    reason=lib.DIALOG_REASON,
+)
+# False first: leapp's "Missing required answers" report suggests the first choice. (An
+# attribute, not a subclass: leapp pickles the dialog when it inspects the actor, and a
+# class defined in an actor module cannot be pickled.)
+CONFIRM.choices = lib.DIALOG_CHOICES
 
 
 class PostfixPreupgradeCheck(Actor):
@@ -39,14 +46,7 @@ class PostfixPreupgradeCheck(Actor):
             scope=lib.DIALOG_SCOPE,
             reason=lib.DIALOG_REASON,
             title=lib.DIALOG_TITLE,
-            components=(
-                ConfirmComponent(
-                    key=lib.DIALOG_KEY,
-                    label=lib.DIALOG_LABEL,
-                    description=lib.DIALOG_DESCRIPTION,
-                    reason=lib.DIALOG_REASON,
-                ),
-            ),
+            components=(CONFIRM,),
         ),
     )
 
