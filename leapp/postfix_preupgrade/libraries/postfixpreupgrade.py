@@ -381,7 +381,8 @@ def dialog_parts(scan_result, answer, deferred, checks, install):
     for f in findings:
         lines.append("{} {}".format("*" if f["key"] in deferred else "-", _describe(f)))
     if install:
-        lines.append("Packages leapp installs with the upgrade for it: {}.".format(", ".join(install)))
+        lines.append("Packages leapp installs with the upgrade for it (with True): {}.".format(
+            ", ".join(install)))
     lines.append("The answers:")
     for name, what in ANSWER_STATES:
         mark = " (this run)" if name == state else ""
