@@ -18,7 +18,13 @@ use crate::policy::{self, Selection};
 /// 3. findings are sorted by [`report_order`] (inhibitors first, then severity
 ///    descending, then file and line);
 /// 4. of findings sharing a key only the first in that order is kept (the most severe).
+///
+/// No check runs when Postfix is not installed ([`policy::postfix_absent`]; the facts say
+/// so in their assumptions).
 pub fn run_checks(checks: &[&dyn Check], facts: &Facts, sel: &Selection) -> Vec<Finding> {
+    if policy::postfix_absent(facts).is_some() {
+        return Vec::new();
+    }
     let mut findings: Vec<Finding> = checks
         .iter()
         .filter(|c| sel.includes(c.id()))

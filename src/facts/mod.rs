@@ -290,6 +290,9 @@ pub fn collect_with(
         }
         facts.add_instance("", dir)?;
     }
+    if let Some(why) = crate::policy::postfix_absent(&facts) {
+        facts.assumptions.push(why);
+    }
     Ok(facts)
 }
 
