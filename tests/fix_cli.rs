@@ -526,3 +526,22 @@ fn fix_on_the_running_system_with_config_dir() {
     assert!(bdir.join("manifest.json").is_file());
     std::fs::remove_dir_all(&bdir).unwrap();
 }
+
+#[test]
+fn a_root_without_postfix_has_nothing_to_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    os_release(tmp.path(), "9.4");
+    let before = snapshot(tmp.path(), &[]);
+    let o = run(&["--root", &tmp.path().display().to_string(), "fix", "-y"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Postfix is not installed") && text(&o).contains("nothing to fix"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        snapshot(tmp.path(), &[]),
+        before,
+        "fix wrote into a root without Postfix"
+    );
+}
