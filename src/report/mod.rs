@@ -94,7 +94,9 @@ impl ReportMeta {
             facts.upgrade_path.target_postfix_version().to_string(),
         );
         target.os = release(&facts.source, String::new()).os;
-        // Under --root the report is about that system: use its host name.
+        // Under --root the report is about that system: use its host name, never this
+        // machine's; when the root does not say, that is an assumption of the report.
+        let mut assumptions = facts.assumptions.clone();
         let hostname = if facts.root.is_host() {
             local_hostname()
         } else {
@@ -104,7 +106,14 @@ impl ReportMeta {
                 .ok()
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
-                .unwrap_or_else(local_hostname)
+                .unwrap_or_else(|| {
+                    assumptions.push(format!(
+                        "host name unknown: {} has no /etc/hostname; the report says \
+                         \"{UNKNOWN_HOST}\"",
+                        facts.root.dir().display()
+                    ));
+                    UNKNOWN_HOST.to_string()
+                })
         };
         ReportMeta {
             tool: ToolInfo::this(),
@@ -120,11 +129,14 @@ impl ReportMeta {
                     config_directory: i.config_directory.display().to_string(),
                 })
                 .collect(),
-            assumptions: facts.assumptions.clone(),
+            assumptions,
             output: None,
         }
     }
 }
+
+/// The host name of a root that does not say its own.
+pub const UNKNOWN_HOST: &str = "unknown-host";
 
 /// This machine's host name (the kernel's, as `hostname` prints it).
 pub fn local_hostname() -> String {
