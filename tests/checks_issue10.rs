@@ -1,0 +1,130 @@
+//! Issue 10, the check side: a table reached through a built-in default names that
+//! default; alias tables are only ever built with postalias in what a finding suggests.
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use postfix_preupgrade::checks::{find, Check};
+use postfix_preupgrade::cli::{ColorWhen, GlobalOpts};
+use postfix_preupgrade::engine::run_checks;
+use postfix_preupgrade::facts::{self, Facts, Tools};
+use postfix_preupgrade::finding::Finding;
+use postfix_preupgrade::policy::Selection;
+
+fn facts_at(root: &Path, target: Option<&str>) -> Facts {
+    let opts = GlobalOpts {
+        target: target.map(str::to_string),
+        color: ColorWhen::Never,
+        quiet: true,
+        ..GlobalOpts::for_root(root.to_path_buf())
+    };
+    facts::collect_with(&opts, None, &Tools::default()).expect("facts of the root")
+}
+
+fn run_at(id: &str, root: &Path, target: Option<&str>) -> Vec<Finding> {
+    let facts = facts_at(root, target);
+    let check: &dyn Check = find(id).expect("registered");
+    run_checks(&[check], &facts, &Selection::all())
+}
+
+fn fixture(name: &str) -> PathBuf {
+    support::fixture_root(name)
+}
+
+/// A scratch RHEL 9 root with this main.cf, a one-line master.cf and /etc/aliases.
+fn scratch_root(name: &str, main: &str) -> PathBuf {
+    let r = support::scratch("checks_issue10", name);
+    std::fs::create_dir_all(r.join("etc/postfix")).unwrap();
+    std::fs::write(
+        r.join("etc/os-release"),
+        "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.4\"\n",
+    )
+    .unwrap();
+    std::fs::write(r.join("etc/postfix/main.cf"), main).unwrap();
+    std::fs::write(
+        r.join("etc/postfix/master.cf"),
+        "smtp inet n - n - - smtpd\nlocal unix - n n - - local\n",
+    )
+    .unwrap();
+    std::fs::write(r.join("etc/aliases"), "postmaster: root\n").unwrap();
+    std::fs::write(r.join("etc/postfix/aliases"), "postmaster: root\n").unwrap();
+    r
+}
+
+/// Every command a finding suggests, as one line each.
+fn commands(fs: &[Finding]) -> Vec<String> {
+    fs.iter()
+        .flat_map(|f| f.remediation.commands.iter().map(|c| c.join(" ")))
+        .collect()
+}
+
+#[test]
+fn alias_maps_default_is_named_as_the_origin() {
+    let fs = run_at(
+        "berkeley-db-map",
+        &fixture("issue10-alias-default"),
+        Some("10"),
+    );
+    let f = fs
+        .iter()
+        .find(|f| f.location.parameter.as_deref() == Some("local_recipient_maps"))
+        .unwrap_or_else(|| panic!("no finding at local_recipient_maps: {fs:#?}"));
+    assert_eq!(f.location.line, Some(5));
+    assert!(
+        f.summary.contains("does not set `alias_maps`")
+            && f.summary.contains("built-in default `hash:/etc/aliases`"),
+        "{}",
+        f.summary
+    );
+    assert!(!f.summary.contains("written here"), "{}", f.summary);
+    assert!(f.summary.contains("proxy_read_maps"), "{}", f.summary);
+    assert!(f
+        .remediation
+        .hint
+        .contains("alias_maps = lmdb:/etc/aliases"));
+    let cmds = commands(&fs);
+    assert!(
+        cmds.contains(&"postalias lmdb:/etc/aliases".to_string()),
+        "{cmds:?}"
+    );
+    assert!(!cmds.iter().any(|c| c.starts_with("postmap")), "{cmds:?}");
+}
+
+#[test]
+fn alias_tables_are_never_suggested_to_postmap() {
+    let root = scratch_root(
+        "alias-through-name",
+        "mine = hash:/etc/postfix/aliases\nalias_maps = $mine\nalias_database = $mine\n\
+         local_recipient_maps = $alias_maps\nvirtual_alias_maps = hash:/etc/postfix/aliases\n",
+    );
+    let fs = run_at("berkeley-db-map", &root, Some("10"));
+    let cmds = commands(&fs);
+    assert!(
+        cmds.iter()
+            .any(|c| c == "postalias lmdb:/etc/postfix/aliases"),
+        "{cmds:?}"
+    );
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| c.contains("postmap") && c.contains("aliases")),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn default_database_type_advice_names_the_alias_pins() {
+    let root = scratch_root("ddt", "myhostname = mail.example.com\n");
+    let fs = run_at("berkeley-db-map", &root, Some("10"));
+    let f = fs
+        .iter()
+        .find(|f| f.title.starts_with("Default database type"))
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    let cmds = commands(std::slice::from_ref(f));
+    assert!(
+        cmds.iter().any(|c| c.contains("default_database_type=lmdb")
+            && c.contains("alias_maps=lmdb:/etc/aliases")
+            && c.contains("alias_database=lmdb:/etc/aliases")),
+        "{cmds:?}"
+    );
+}
