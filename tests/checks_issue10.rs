@@ -188,3 +188,57 @@ fn every_removed_parameter_postconf_calls_unused_is_reported() {
         "postconf calls these unused, the check does not report them: {missed:?}"
     );
 }
+
+/// Issue 10 item 7: Postfix 3.5 reads compatibility_level with strtol and exits on
+/// "3.6" (mail_conf_int.c: bad numerical configuration); 3.6 and later accept any
+/// major.minor level. A dotted level on a 3.5.9 host is one high finding saying so; a
+/// whole number is compared as before.
+#[test]
+fn dotted_compatibility_level_on_postfix_3_5_is_reported_as_fatal_there() {
+    for level in ["3.6", "3.7", "3.8", "3.10", "3.11"] {
+        let root = scratch_root(
+            &format!("compat-{level}"),
+            &format!("compatibility_level = {level}\n"),
+        );
+        let fs = run_at("compatibility-level", &root, Some("10"));
+        assert_eq!(fs.len(), 1, "{level}: {fs:#?}");
+        let f = &fs[0];
+        assert_eq!(
+            f.severity,
+            postfix_preupgrade::finding::Severity::High,
+            "{level}"
+        );
+        assert!(
+            f.summary.contains(&format!(
+                "bad numerical configuration: compatibility_level = {level}"
+            )),
+            "{level}: {}",
+            f.summary
+        );
+        assert!(!f.inhibitor, "{level}: the target accepts it");
+        let below = level == "3.6" || level == "3.7";
+        assert_eq!(f.summary.contains("below 3.8"), below, "{}", f.summary);
+    }
+    // a whole number is valid on 3.5: only "below the target's level"
+    let root = scratch_root("compat-3", "compatibility_level = 3\n");
+    let fs = run_at("compatibility-level", &root, Some("10"));
+    assert_eq!(fs.len(), 1);
+    assert!(fs[0].title.contains("below"), "{}", fs[0].title);
+    assert!(fs[0].severity < postfix_preupgrade::finding::Severity::High);
+}
+
+/// On a host already running Postfix 3.6 or later, 3.10 is a valid level above 3.8.
+#[test]
+fn dotted_level_is_fine_on_postfix_3_6_and_later() {
+    let root = scratch_root("compat-3.10-on-3.8", "compatibility_level = 3.10\n");
+    let opts = GlobalOpts {
+        target: Some("10".into()),
+        postfix_version: Some("3.8.5".into()),
+        color: ColorWhen::Never,
+        quiet: true,
+        ..GlobalOpts::for_root(root.clone())
+    };
+    let facts = facts::collect_with(&opts, None, &Tools::default()).unwrap();
+    let check: &dyn Check = find("compatibility-level").unwrap();
+    assert!(run_checks(&[check], &facts, &Selection::all()).is_empty());
+}
