@@ -193,7 +193,7 @@ fn plugin_package_7_to_8_high_when_rpm_says_missing_medium_when_unknown() {
             ),
         ]
     );
-    assert!(got.iter().all(|x| x.summary.contains("no rpm database")));
+    assert!(got.iter().all(|x| x.summary.contains("No rpm database")));
     let ldap = by_text(&got, "ldap:/etc/postfix/ldap-virtual.cf");
     assert_eq!(
         ldap.remediation.commands,

@@ -242,3 +242,52 @@ fn dotted_level_is_fine_on_postfix_3_6_and_later() {
     let check: &dyn Check = find("compatibility-level").unwrap();
     assert!(run_checks(&[check], &facts, &Selection::all()).is_empty());
 }
+
+/// Issue 10: a private key where a certificate is expected is called a private key, and
+/// the advice is not `openssl x509` on it.
+#[test]
+fn a_private_key_is_not_called_a_certificate() {
+    let root = scratch_root(
+        "key-as-cert",
+        "smtpd_tls_cert_file = /etc/pki/tls/private/key.pem\n\
+         smtpd_tls_key_file = /etc/pki/tls/private/key.pem\n\
+         smtpd_tls_security_level = may\n",
+    );
+    let dir = root.join("etc/pki/tls/private");
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = std::process::Command::new(support::tool("openssl"))
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .arg("-out")
+        .arg(dir.join("key.pem"))
+        .output()
+        .expect("openssl runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fs = run_at("tls-weak-certificate", &root, Some("10"));
+    assert!(!fs.is_empty(), "no finding");
+    for f in &fs {
+        assert!(
+            !f.title
+                .contains("TLS certificate /etc/pki/tls/private/key.pem"),
+            "{}",
+            f.title
+        );
+        assert!(
+            !f.remediation
+                .hint
+                .contains("x509 -in /etc/pki/tls/private/key.pem"),
+            "{}",
+            f.remediation.hint
+        );
+    }
+    assert!(
+        fs.iter()
+            .any(|f| f.title.contains("holds a private key, not a certificate")),
+        "{fs:#?}"
+    );
+}

@@ -487,3 +487,28 @@ fn default_database_type_fix_also_pins_and_builds_the_alias_tables() {
         .all(|r| r.tool == fix::plan::Tool::Postalias && r.map_type == "lmdb"));
     assert!(!plan.rebuilds.is_empty(), "{}", fix::render_plan(&plan));
 }
+
+/// Issue 10: `-o fallback_relay=` (the empty guard against MX loops in old Debian
+/// master.cf files) is renamed to `smtp_fallback_relay=`, the name upstream gave it,
+/// not deleted because its value equals what it inherits.
+#[test]
+fn empty_fallback_relay_override_is_renamed_not_deleted() {
+    let master = b"smtp inet n - n - - smtpd\n\
+        # When relaying mail as backup MX, disable fallback_relay to avoid MX loops\n\
+        relay unix - - n - - smtp\n    -o fallback_relay=\n";
+    let tmp = root_with(b"myhostname = mail.example.com\n", master, "9.4");
+    let plan = fix::plan(
+        &facts(tmp.path(), Some("10")),
+        &only("deprecated-parameter"),
+    );
+    let new = plan
+        .changes
+        .iter()
+        .find(|c| c.path.ends_with("master.cf"))
+        .map(|c| String::from_utf8_lossy(&c.new).into_owned())
+        .unwrap_or_else(|| panic!("master.cf unchanged:\n{}", fix::render_plan(&plan)));
+    assert!(
+        new.ends_with("relay unix - - n - - smtp\n    -o smtp_fallback_relay=\n"),
+        "{new}"
+    );
+}

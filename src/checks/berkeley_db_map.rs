@@ -394,6 +394,8 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         // Rebuild commands and missing sources.
         let mut commands = vec![common::fix_command(ID)];
         let mut missing = Vec::new();
+        // whether every missing source has a .db left (then a finding about it exists)
+        let mut missing_all_db = true;
         let mut seen = HashSet::new();
         for t in &tables {
             if t.cache {
@@ -406,6 +408,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                 commands.push(rebuild(t));
             } else if common::is_file_name(&t.name) {
                 missing.push(t.name.clone());
+                missing_all_db &= t.db;
             }
         }
         if tables.iter().any(|t| t.cache) {
@@ -449,9 +452,14 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         } else {
             f.fix = FixInfo::none();
             f.remediation.hint = format!(
-                "{install}{rewrite}, but first recreate the text source of {} \
-                 (see the finding about it): without it the table cannot be rebuilt as lmdb.",
-                missing.join(", ")
+                "{install}{rewrite}, but first recreate the text source of {} ({}): \
+                 without it the table cannot be rebuilt as lmdb.",
+                missing.join(", "),
+                if missing_all_db {
+                    "see the finding about its .db file"
+                } else {
+                    "neither it nor a .db file exists here"
+                }
             );
         }
         f.remediation.hint = capitalise(&f.remediation.hint);

@@ -420,13 +420,16 @@ fn check_instance(
         && (target.1 > 0 || target.2 > 0);
     let mut hint = String::new();
     if !pins.is_empty() || !chroot_pins.is_empty() {
-        hint.push_str(
-            "Keep today's behaviour: pin the listed old defaults, then raise the level (safe). ",
-        );
+        hint.push_str(&format!(
+            "Keep today's behaviour: pin the listed old defaults, then raise the level \
+             (safe). Or only raise the level to {target_text} and accept the new defaults \
+             (needs review)."
+        ));
+    } else {
+        hint.push_str(&format!(
+            "Raise the level to {target_text}: no default this host relies on changes."
+        ));
     }
-    hint.push_str(&format!(
-        "Or only raise the level to {target_text} and accept the new defaults (needs review)."
-    ));
     if late {
         hint.push_str(&format!(
             " Set the level after the upgrade: Postfix {source_version} reads \

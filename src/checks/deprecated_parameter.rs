@@ -313,7 +313,7 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
     };
     let mut f = Finding::new(ID, severity, format!("{} is deprecated", d.name));
     let place = match svc {
-        Some(s) => format!("the -o {} override of {}", d.name, s.id()),
+        Some(s) => format!("The -o {} override of {}", d.name, s.id()),
         None => d.name.to_string(),
     };
     let note =
@@ -365,7 +365,7 @@ fn restriction_findings(facts: &Facts, inst: &Instance) -> Vec<Finding> {
             )
         };
         let place = match &u.service {
-            Some(s) => format!("the -o {} override of {s}", u.parameter),
+            Some(s) => format!("The -o {} override of {s}", u.parameter),
             None => u.parameter.clone(),
         };
         let mut f = Finding::new(
@@ -378,7 +378,12 @@ fn restriction_findings(facts: &Facts, inst: &Instance) -> Vec<Finding> {
             u.file, u.line, r.name, r.replacement, r.note
         );
         u.locate(&mut f);
-        f.remediation.hint = format!("Remove {} from {place}; use {}.", r.name, r.replacement);
+        f.remediation.hint = format!(
+            "Remove {} from {}; use {}.",
+            r.name,
+            place.replacen("The -o", "the -o", 1),
+            r.replacement
+        );
         f.fix = FixInfo::none();
         f.links.push(catalog_data::deprecation_link());
         out.push(f);
