@@ -328,11 +328,12 @@ fn corpus_check_fix_fix_undo_verified_by_postfix() {
         let (lines, ok, err) = expanded(&dir);
         if accepted_before {
             let left: Vec<&String> = lines.iter().filter(|l| has_bdb(l)).collect();
-            verdict(
-                "bdb-free",
-                ok && left.is_empty(),
-                format!("postconf ok={ok} {err}; left: {left:?}"),
-            );
+            let why = if ok {
+                format!("left: {left:?}")
+            } else {
+                format!("postconf failed: {err}")
+            };
+            verdict("bdb-free", ok && left.is_empty(), why);
         }
 
         // every table this run switched to lmdb answers with the right tool
