@@ -453,12 +453,17 @@ fn use_tls_is_deleted_when_a_security_level_is_set() {
     assert_eq!(tls.fix.applicability, Some(Applicability::Safe));
     let fb = by_text(&got, "fallback_relay = ");
     assert!(fb.summary.contains("built-in default"), "{}", fb.summary);
-    // the -o variants are judged against what the service inherits from main.cf
+    // a renamed -o keeps its guard even when it equals what main.cf gives: renamed to
+    // the new name, not deleted (issue 10: `-o fallback_relay=` under its MX-loop comment)
     let o = got
         .iter()
         .find(|f| f.location.service.as_deref() == Some("relay/unix"))
         .unwrap();
-    assert!(o.summary.contains("what main.cf gives"), "{}", o.summary);
+    assert!(
+        o.summary.contains("rename it to smtp_fallback_relay"),
+        "{}",
+        o.summary
+    );
     // an override that a stronger-sounding obsolete switch cannot reach: said plainly
     let weak = got
         .iter()

@@ -291,3 +291,49 @@ fn a_private_key_is_not_called_a_certificate() {
         "{fs:#?}"
     );
 }
+
+/// Issue 10's broken sentences, over every fixture root and every check: no advice
+/// starts with an orphan "Or"; nothing says "nothing to do by hand" and then asks for
+/// a hand edit; the smtps rename mentions syslog_name only when the fix changes it; no
+/// "Instance - uses"; every summary and hint starts with a capital letter or a quote.
+#[test]
+fn no_broken_sentences_on_any_fixture_root() {
+    let roots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roots");
+    let mut n = 0;
+    for e in std::fs::read_dir(&roots).unwrap() {
+        let root = e.unwrap().path();
+        if !root.join("etc/os-release").is_file() {
+            continue;
+        }
+        let facts = facts_at(&root, None);
+        let fs = run_checks(
+            postfix_preupgrade::checks::CHECKS,
+            &facts,
+            &Selection::all(),
+        );
+        for f in &fs {
+            let at = format!("{} {}: {}", root.display(), f.id, f.title);
+            let hint = &f.remediation.hint;
+            assert!(!hint.starts_with("Or "), "{at}: {hint}");
+            assert!(
+                !(f.summary.contains("nothing to do by hand") && hint.contains("Add this line")),
+                "{at}"
+            );
+            assert!(!f.summary.contains("Instance - uses"), "{at}");
+            if f.id == "smtps-service-renamed" && hint.contains("syslog_name=") {
+                assert!(f.summary.contains("the fix makes it"), "{at}: {hint}");
+            }
+            // a sentence may start with a name (postfix-ldap, smtpd_use_tls), not with
+            // a plain lower-case word ("the -o ... override")
+            for text in [&f.summary, hint] {
+                let first = text.split(' ').next().unwrap_or("");
+                let plain_word = !first.is_empty()
+                    && first.chars().all(|c| c.is_ascii_lowercase())
+                    && !f.summary.is_empty();
+                assert!(!plain_word, "{at}: starts in lower case: {text}");
+            }
+            n += 1;
+        }
+    }
+    assert!(n > 50, "only {n} findings");
+}

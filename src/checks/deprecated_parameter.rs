@@ -166,9 +166,12 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
     // (advice, fix)
     // What the setting falls back to when deleted: main.cf's value for a -o override,
     // the built-in default for main.cf.
-    let inherited = match svc {
-        Some(_) => Some(catalog_data::effective(facts, inst, None, d.name)),
-        None => params::default(&target, d.name).map(str::to_string),
+    // A renamed -o keeps its (new) name even when its value is what main.cf gives: it
+    // guards the service against a later main.cf setting (`-o fallback_relay=`).
+    let inherited = match (svc, d.replace) {
+        (Some(_), Replace::Rename(_)) => None,
+        (Some(_), _) => Some(catalog_data::effective(facts, inst, None, d.name)),
+        (None, _) => params::default(&target, d.name).map(str::to_string),
     };
     let (advice, fix) = match d.replace {
         _ if inherited.as_deref().map(str::trim) == Some(at.value.trim()) => (
