@@ -37,12 +37,14 @@ fn normalised(root: &Path, text: &str) -> String {
     lines.join("\n") + "\n"
 }
 
-/// A RHEL 9 root holding a corpus entry's main.cf and master.cf.
-fn corpus_root(entry: &str) -> PathBuf {
+/// A RHEL 9 root holding a corpus entry's main.cf and master.cf (at a path of fixed
+/// length: see [`support::fixed_length_root`]).
+fn corpus_root(entry: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data/corpus")
         .join(entry);
-    let root = support::scratch("report_text_layout", entry);
+    let dir = support::fixed_length_root(None);
+    let root = dir.path();
     std::fs::create_dir_all(root.join("etc/postfix")).unwrap();
     std::fs::write(
         root.join("etc/os-release"),
@@ -55,7 +57,7 @@ fn corpus_root(entry: &str) -> PathBuf {
             std::fs::read(src.join(f)).unwrap_or_else(|e| panic!("{}: {e}", src.join(f).display()));
         std::fs::write(root.join("etc/postfix").join(f), bytes).unwrap();
     }
-    root
+    dir
 }
 
 /// Every property of a text report on `root`; returns it.
@@ -106,24 +108,24 @@ fn checked_report(root: &Path) -> String {
 
 #[test]
 fn small_host_snapshot() {
-    let root = support::fixture_root("issue10-alias-default");
-    let text = checked_report(&root);
-    insta::assert_snapshot!("small_host", normalised(&root, &text));
+    let dir = support::fixed_length_root(Some(&support::fixture_root("issue10-alias-default")));
+    let text = checked_report(dir.path());
+    insta::assert_snapshot!("small_host", normalised(dir.path(), &text));
 }
 
 #[test]
 fn medium_host_snapshot() {
-    let root = support::fixture_root("el9-story");
-    let text = checked_report(&root);
-    insta::assert_snapshot!("medium_host", normalised(&root, &text));
+    let dir = support::fixed_length_root(Some(&support::fixture_root("el9-story")));
+    let text = checked_report(dir.path());
+    insta::assert_snapshot!("medium_host", normalised(dir.path(), &text));
 }
 
 #[test]
 fn large_host_snapshot() {
-    let root = corpus_root("fonylew-freebsd-mailgateway");
-    let text = checked_report(&root);
+    let dir = corpus_root("fonylew-freebsd-mailgateway");
+    let text = checked_report(dir.path());
     assert!(text.lines().count() > 150, "not a large report");
-    insta::assert_snapshot!("large_host", normalised(&root, &text));
+    insta::assert_snapshot!("large_host", normalised(dir.path(), &text));
 }
 
 #[test]
@@ -136,7 +138,7 @@ fn every_corpus_report_keeps_the_layout_rules() {
             continue;
         }
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        checked_report(&corpus_root(&name));
+        checked_report(corpus_root(&name).path());
         n += 1;
     }
     assert!(n >= 20, "{n} corpus entries");
