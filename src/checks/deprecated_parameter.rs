@@ -325,10 +325,8 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
         } else {
             format!(" ({})", d.note)
         };
-    f.summary = format!(
-        "{place} ({}, line {}): {status}{note}. Modern equivalent: {advice}.",
-        at.file, at.line
-    );
+    // the advice is said once, under "What to do"
+    f.summary = format!("{place} ({}, line {}): {status}{note}.", at.file, at.line);
     f.location.file = Some(at.file.clone());
     f.location.line = Some(at.line);
     f.location.end_line = Some(at.end_line);

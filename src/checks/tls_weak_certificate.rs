@@ -489,7 +489,7 @@ fn examine(facts: &Facts, u: &Use, crypto: &CryptoPolicy) -> Vec<Problem> {
             Severity::Info,
             format!("TLS {what} {path} could not be checked"),
             format!("{path} could not be read or parsed ({why}), so it was not checked."),
-            format!("Check it on the host: openssl {tool}"),
+            format!("Check it on the host: `openssl {tool}`."),
         )
     };
     let cert_bytes = match facts.root.read(&u.cert) {
@@ -513,8 +513,8 @@ fn examine(facts: &Facts, u: &Use, crypto: &CryptoPolicy) -> Vec<Problem> {
                     u.cert
                 ),
                 format!(
-                    "Check which file holds the certificate: openssl pkey -in {} -noout \
-                     shows the key; the certificate file goes in the *_cert_file setting.",
+                    "Check which file holds the certificate (`openssl pkey -in {} -noout` \
+                     shows the key): the certificate file goes in the *_cert_file setting.",
                     u.cert
                 ),
             )];

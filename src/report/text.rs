@@ -332,8 +332,16 @@ fn finding(out: &mut String, fs: &[&Finding], o: &TextOptions, printed: &mut Pri
             ),
             _ => format!("(safe): postfix-preupgrade fix --only {}", f.id),
         };
-        for l in wrap(&how, "  Automatic fix ", "    ", o.width) {
-            let _ = writeln!(out, "{l}");
+        // the command is never broken: on its own line when the line is too long
+        let line = format!("  Automatic fix {how}");
+        match how.split_once(": ") {
+            Some((kind, cmd)) if line.chars().count() > o.width => {
+                let _ = writeln!(out, "  Automatic fix {kind}:");
+                let _ = writeln!(out, "    {cmd}");
+            }
+            _ => {
+                let _ = writeln!(out, "{line}");
+            }
         }
     }
     for link in &f.links {
