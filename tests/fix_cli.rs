@@ -314,6 +314,7 @@ fn latin1_bytes_outside_the_fix_survive() {
         b"# R\xe9glages du serveur de courrier (Latin-1)\n\
         smtpd_banner = $myhostname ESMTP caf\xe9 cr\xe8me\n\
         alias_maps = lmdb:/etc/aliases\n\
+        alias_database = lmdb:/etc/aliases\n\
         # fin \xbb\n\
         default_database_type = lmdb\n",
     );

@@ -206,16 +206,17 @@ pub fn decide_color(when: ColorWhen, no_color_set: bool, stdout_is_terminal: boo
     }
 }
 
-/// Render a report in `format`. Only the leapp format can fail (it needs a random run id).
+/// Render a report in `format` (`text` laid out as it says). Only the leapp format can
+/// fail (it needs a random run id).
 pub fn render(
     format: Format,
     schema: LeappSchema,
     meta: &ReportMeta,
     findings: &[Finding],
-    color: bool,
+    text: &text::TextOptions,
 ) -> Result<Vec<u8>, Error> {
     Ok(match format {
-        Format::Text => text::render(meta, findings, color).into_bytes(),
+        Format::Text => text::render_with(meta, findings, text).into_bytes(),
         Format::Json => json::render(meta, findings).into_bytes(),
         Format::Leapp => {
             let run_id = leapp::new_run_id()?;
@@ -266,6 +267,16 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// The width of the terminal on stdout, if stdout is one (at least 40 columns).
+pub fn terminal_width() -> Option<usize> {
+    let out = std::io::stdout();
+    if !out.is_terminal() {
+        return None;
+    }
+    let ws = rustix::termios::tcgetwinsize(&out).ok()?;
+    (ws.ws_col > 0).then(|| usize::from(ws.ws_col).max(40))
+}
+
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 pub fn print_stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
@@ -307,7 +318,17 @@ pub fn run_check_with_meta(
         Some(_) => global.color == ColorWhen::Always,
         None => use_color(global.color),
     };
-    let bytes = render(args.format, args.leapp_schema, &meta, &findings, color)?;
+    // wrapped at the terminal's width when stdout is one, else at 80 columns
+    let width = match args.output {
+        Some(_) => None,
+        None => terminal_width(),
+    };
+    let layout = text::TextOptions {
+        color,
+        width: width.unwrap_or(text::DEFAULT_WIDTH),
+        verbose: global.verbose > 0,
+    };
+    let bytes = render(args.format, args.leapp_schema, &meta, &findings, &layout)?;
     match &args.output {
         Some(path) => {
             write_output(path, &bytes)?;
