@@ -247,7 +247,15 @@ struct Table {
     cache: bool,
     source: bool,
     db: bool,
+    /// The text source is newer than the `.db` Postfix reads (by more than
+    /// [`STALE_AFTER`]): edited after the last postmap, so the two may differ (Postfix's
+    /// own `postfix check` warns the same).
+    stale: bool,
 }
+
+/// How much newer than its `.db` a text source must be to count as edited after the
+/// build: files written together (a package, a checkout, a copy) are never this far apart.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
     let cache = CACHE_PARAMS.contains(&r.parameter.as_str());
@@ -258,6 +266,14 @@ fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
         cache,
         source: file && facts.root.exists(&r.name),
         db: file && facts.root.exists(format!("{}.db", r.name)),
+        stale: file
+            && matches!(
+                (
+                    facts.root.modified(&r.name),
+                    facts.root.modified(format!("{}.db", r.name))
+                ),
+                (Ok(src), Ok(db)) if src > db + STALE_AFTER
+            ),
     }
 }
 
@@ -443,12 +459,30 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                  empty."
             );
         } else if missing.is_empty() {
-            f.fix = FixInfo::safe();
+            let stale: Vec<&str> = tables
+                .iter()
+                .filter(|t| t.stale && !t.cache)
+                .map(|t| t.name.as_str())
+                .collect();
+            f.fix = if stale.is_empty() {
+                FixInfo::safe()
+            } else {
+                FixInfo::review()
+            };
             f.remediation.hint = format!(
                 "{install}{rewrite}, rebuild the tables as lmdb (the .lmdb files \
                  are created next to the text sources), reload Postfix; all before the \
                  upgrade."
             );
+            if !stale.is_empty() {
+                f.remediation.hint.push_str(&format!(
+                    " But {} changed after its .db was last built, so the table Postfix \
+                     uses now may differ from the text, and an lmdb table built from the \
+                     text would change what Postfix does: check the text first (fix \
+                     compares the two and switches such a table only with --unsafe).",
+                    stale.join(", ")
+                ));
+            }
         } else {
             f.fix = FixInfo::none();
             f.remediation.hint = format!(
