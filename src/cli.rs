@@ -153,6 +153,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Apply the remediations, with backup, validation and rollback
     Fix(FixArgs),
+    /// After the upgrade: check that the installed Postfix works with this configuration
+    Verify(CheckArgs),
     /// Restore the files of a backup (default: the latest)
     Undo {
         /// Backup id, as printed by fix
@@ -237,7 +239,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         Command::Explain { id } => {
-            let text = crate::report::catalog::explain(crate::checks::CHECKS, &id)?;
+            let all: Vec<&dyn crate::checks::Check> = crate::checks::CHECKS
+                .iter()
+                .chain(crate::verify::VERIFY_ONLY)
+                .copied()
+                .collect();
+            let text = crate::report::catalog::explain(&all, &id)?;
             crate::report::print_stdout(text.as_bytes())?;
             Ok(exit::OK)
         }
@@ -254,6 +261,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Show { what } => show(&cli.global, what),
         Command::Fix(args) => crate::fix::run_fix(&cli.global, &args),
+        Command::Verify(args) => crate::verify::run_verify(&cli.global, &args),
         Command::Undo { backup_id, force } => {
             crate::fix::run_undo(&cli.global, backup_id.as_deref(), force)
         }

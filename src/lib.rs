@@ -15,3 +15,4 @@ pub mod fix;
 pub mod policy;
 pub mod report;
 pub mod root;
+pub mod verify;

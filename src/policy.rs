@@ -26,6 +26,8 @@ use crate::finding::{Finding, Severity};
 ///   makes `master` fail to bind it.
 /// - `removed-restriction`: a restriction the target no longer knows makes `smtpd`
 ///   reject mail with a temporary error (the check reports it `high` only then).
+/// - `installed-map-type`, `table-file-state` (`verify` only): a table the installed
+///   Postfix cannot open (a type it lacks, a missing file) defers the mail that needs it.
 pub const INHIBITING_CHECKS: &[&str] = &[
     "config-syntax",
     "berkeley-db-map",
@@ -33,6 +35,8 @@ pub const INHIBITING_CHECKS: &[&str] = &[
     "map-plugin-package",
     "service-name-unresolvable",
     "removed-restriction",
+    "installed-map-type",
+    "table-file-state",
 ];
 
 /// Why no check runs on this system, when Postfix is not installed there: the rpm

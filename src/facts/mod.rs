@@ -212,6 +212,55 @@ pub fn collect_with(
         }
     };
     let upgrade_path = UpgradePath::new(source.clone(), target.clone())?;
+    collect_on_path(
+        opts,
+        root,
+        (source, source_origin),
+        (target, target_origin),
+        upgrade_path,
+        assumptions,
+        tools,
+    )
+}
+
+/// The facts of the installed system with no upgrade ahead (`verify`, after the
+/// upgrade): the release from `/etc/os-release` (or `--source`) is both source and
+/// target, so every check asks about the Postfix that is installed. `--target` is
+/// refused: there is nothing to upgrade to.
+pub fn collect_installed(opts: &GlobalOpts, tools: &Tools) -> anyhow::Result<Facts> {
+    if let Some(t) = &opts.target {
+        return Err(Error::Usage(format!(
+            "--target {t}: verify checks the installed release, it has no target"
+        ))
+        .into());
+    }
+    let root = Root::new(&opts.root)?;
+    let (release, origin) = match &opts.source {
+        Some(s) => (Release::parse(s)?, ReleaseOrigin::Option),
+        None => (Release::detect(&root)?, ReleaseOrigin::OsRelease),
+    };
+    let path = UpgradePath::installed(release.clone())?;
+    collect_on_path(
+        opts,
+        root,
+        (release.clone(), origin),
+        (release, origin),
+        path,
+        Vec::new(),
+        tools,
+    )
+}
+
+/// The rest of [`collect_with`] once the releases and the path are known.
+fn collect_on_path(
+    opts: &GlobalOpts,
+    root: Root,
+    (source, source_origin): (Release, ReleaseOrigin),
+    (target, target_origin): (Release, ReleaseOrigin),
+    upgrade_path: UpgradePath,
+    mut assumptions: Vec<String>,
+    tools: &Tools,
+) -> anyhow::Result<Facts> {
     if source.minor.is_none()
         && profile::PROFILES
             .iter()

@@ -357,6 +357,20 @@ impl UpgradePath {
         })
     }
 
+    /// No upgrade: the installed release is both ends (one step from its profile to
+    /// itself), so every question about "the target" is answered by what is installed.
+    /// `verify` runs on this path after the upgrade.
+    pub fn installed(release: Release) -> Result<UpgradePath> {
+        let p = Profile::for_release(&release).ok_or_else(|| {
+            Error::Usage(format!("no profile for the installed release {release}"))
+        })?;
+        Ok(UpgradePath {
+            source: release.clone(),
+            target: release,
+            steps: vec![Step { from: p, to: p }],
+        })
+    }
+
     pub fn source_profile(&self) -> &'static Profile {
         self.steps[0].from
     }

@@ -1,0 +1,103 @@
+//! `verify`: after the upgrade, on the upgraded host or an image of it (`--root`).
+//!
+//! There is no target: the installed release and the Postfix in the root's rpm database
+//! are the facts ([`crate::facts::collect_installed`], an upgrade path from the installed
+//! release to itself), so every check below asks "does the Postfix that is installed now
+//! work with this configuration?". The report, its formats and the exit codes are those
+//! of `check` (the same renderers and [`crate::policy`]).
+//!
+//! The checks are the pre-upgrade checks whose question still makes sense on the new
+//! release (Berkeley DB and NIS tables, plugin packages, syntax, the postponed
+//! `compatibility_level` and `smtps` changes, the internal services the new version
+//! expects), wrapped in [`Installed`] so their `fix` commands name the upgrade that just
+//! happened, plus checks that only make sense afterwards (one file each in this module).
+pub mod config_permissions;
+pub mod installed_map_type;
+pub mod table_files;
+
+use crate::checks::{self, Check, CheckDocs};
+use crate::cli::{CheckArgs, GlobalOpts};
+use crate::facts::{Facts, Tools};
+use crate::finding::{Finding, Severity};
+
+/// A pre-upgrade check run by `verify`: same id, docs and findings, except that a
+/// `postfix-preupgrade fix` command gets `--source PREVIOUS --target INSTALLED` (the
+/// step that just happened, as the leapp fix actor runs it): on the new release, `fix`
+/// without them would look for yet another upgrade.
+pub struct Installed(pub &'static dyn Check);
+
+impl Check for Installed {
+    fn id(&self) -> &'static str {
+        self.0.id()
+    }
+    fn title(&self) -> &'static str {
+        self.0.title()
+    }
+    fn default_severity(&self) -> Severity {
+        self.0.default_severity()
+    }
+    fn fixable(&self) -> bool {
+        self.0.fixable()
+    }
+    fn docs(&self) -> CheckDocs {
+        self.0.docs()
+    }
+    fn run(&self, facts: &Facts) -> Vec<Finding> {
+        let mut out = self.0.run(facts);
+        for f in &mut out {
+            for cmd in &mut f.remediation.commands {
+                *cmd = fix_after_upgrade(facts, std::mem::take(cmd));
+            }
+        }
+        out
+    }
+}
+
+/// `postfix-preupgrade fix ...` → `postfix-preupgrade --source N-1 --target N fix ...`
+/// for the installed major release N; any other command as it is.
+pub fn fix_after_upgrade(facts: &Facts, cmd: Vec<String>) -> Vec<String> {
+    let is_fix = cmd.len() >= 2 && cmd[0] == "postfix-preupgrade" && cmd[1] == "fix";
+    let major = facts.target.major;
+    let previous = major.saturating_sub(1);
+    if !is_fix || crate::facts::Profile::latest(previous).is_none() {
+        return cmd;
+    }
+    let mut out = vec![
+        cmd[0].clone(),
+        "--source".to_string(),
+        previous.to_string(),
+        "--target".to_string(),
+        major.to_string(),
+    ];
+    out.extend(cmd.into_iter().skip(1));
+    out
+}
+
+/// Every check `verify` runs, in report order.
+pub const VERIFY_CHECKS: &[&dyn Check] = &[
+    &Installed(&checks::config_syntax::ConfigSyntax),
+    &Installed(&checks::berkeley_db_map::BerkeleyDbMap),
+    &Installed(&checks::nis_map::NisMap),
+    &Installed(&checks::map_plugin_package::MapPluginPackage),
+    &installed_map_type::InstalledMapType,
+    &table_files::TableFiles,
+    &Installed(&checks::compatibility_level::CompatibilityLevel),
+    &Installed(&checks::smtps_service_renamed::SmtpsServiceRenamed),
+    &Installed(&checks::master_internal_services::MasterInternalServices),
+    &config_permissions::ConfigPermissions,
+];
+
+/// The checks that exist only in `verify` (for `explain` and the man page).
+pub const VERIFY_ONLY: &[&dyn Check] = &[
+    &installed_map_type::InstalledMapType,
+    &table_files::TableFiles,
+    &config_permissions::ConfigPermissions,
+];
+
+/// The `verify` command: facts of the installed system, the verify checks, the report
+/// in `--format`, exit code as `check`.
+pub fn run_verify(global: &GlobalOpts, args: &CheckArgs) -> anyhow::Result<u8> {
+    let facts = crate::facts::collect_installed(global, &Tools::from_path())?;
+    let meta = crate::report::ReportMeta::from_facts(&facts);
+    crate::report::run_check_with_meta(VERIFY_CHECKS, &facts, args, global, meta)
+}
