@@ -8,6 +8,7 @@ pub mod common;
 pub mod compatibility_level;
 pub mod config_syntax;
 pub mod deprecated_parameter;
+pub mod firewalld_smtp_submission;
 pub mod map_plugin_package;
 pub mod master_internal_services;
 pub mod nis_map;
@@ -70,6 +71,7 @@ pub const CHECKS: &[&dyn Check] = &[
     &rpmnew_pending::RpmnewPending,
     &rhel8_default_overrides::Rhel8DefaultOverrides,
     &stop_postfix_before_upgrade::StopPostfixBeforeUpgrade,
+    &firewalld_smtp_submission::FirewalldSmtpSubmission,
 ];
 
 /// Look a check up by id.

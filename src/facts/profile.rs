@@ -53,6 +53,9 @@ pub struct Profile {
     /// Whether `known_tcp_ports` exists and works (Postfix 3.6.3 and later), so `smtps` and
     /// `submissions` resolve without /etc/services.
     pub known_tcp_ports: bool,
+    /// Whether the release's firewalld (2.1+) has the `submission` service (port 587),
+    /// keeping `smtp-submission` only as a deprecated alias that includes it.
+    pub firewalld_submission: bool,
     /// `DEFAULT` crypto policy (None: no system-wide crypto policies).
     pub crypto: Option<CryptoPolicy>,
     /// Parameters only this RHEL build knows (distribution patches).
@@ -150,6 +153,7 @@ pub static PROFILES: [Profile; 5] = [
         pcre2: false,
         stock_compatibility_level: None,
         known_tcp_ports: false,
+        firewalld_submission: false,
         crypto: None,
         rhel_only_params: &[],
         default_overrides: &[],
@@ -168,6 +172,7 @@ pub static PROFILES: [Profile; 5] = [
         pcre2: false,
         stock_compatibility_level: Some("2"),
         known_tcp_ports: false,
+        firewalld_submission: false,
         crypto: Some(CRYPTO_EL8),
         rhel_only_params: &[],
         default_overrides: &[],
@@ -191,6 +196,7 @@ pub static PROFILES: [Profile; 5] = [
         pcre2: false,
         stock_compatibility_level: Some("2"),
         known_tcp_ports: false,
+        firewalld_submission: false,
         crypto: Some(CRYPTO_EL8),
         rhel_only_params: &["rhel_ipv6_normalize"],
         default_overrides: &[
@@ -212,6 +218,7 @@ pub static PROFILES: [Profile; 5] = [
         pcre2: false,
         stock_compatibility_level: Some("2"),
         known_tcp_ports: false,
+        firewalld_submission: false,
         crypto: Some(CRYPTO_EL9),
         rhel_only_params: &[],
         default_overrides: &[],
@@ -230,6 +237,7 @@ pub static PROFILES: [Profile; 5] = [
         pcre2: true,
         stock_compatibility_level: Some("3.8"),
         known_tcp_ports: true,
+        firewalld_submission: true,
         crypto: Some(CRYPTO_EL10),
         rhel_only_params: &[],
         default_overrides: &[],

@@ -85,6 +85,7 @@ pub const VERIFY_CHECKS: &[&dyn Check] = &[
     &Installed(&checks::smtps_service_renamed::SmtpsServiceRenamed),
     &Installed(&checks::master_internal_services::MasterInternalServices),
     &config_permissions::ConfigPermissions,
+    &Installed(&checks::firewalld_smtp_submission::FirewalldSmtpSubmission),
 ];
 
 /// The checks that exist only in `verify` (for `explain` and the man page).
