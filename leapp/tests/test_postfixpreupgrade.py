@@ -306,16 +306,26 @@ FIX_OUTPUT = ("Fixes applied now:\n  [berkeley-db-map] (safe) hash -> lmdb at /e
               "line 4: hash:/etc/aliases (alias_maps)\n\nBackup 20261127T180000Z saved in /x\n")
 
 
-def fix_runner(rc, remaining_keys, calls):
+def fix_runner(rc, remaining_keys, calls, verify_keys=()):
     doc = json.loads(json_doc())
     doc["findings"] = [f for f in doc["findings"] if f["key"] in remaining_keys]
+    verified = json.loads(json_doc())
+    verified["findings"] = [f for f in verified["findings"] if f["key"] in verify_keys]
 
     def runner(argv):
         calls.append(argv)
         if "fix" in argv:
             return rc, FIX_OUTPUT, ""
+        if "verify" in argv:
+            blocked = any(f["inhibitor"] for f in verified["findings"])
+            return (1 if blocked else 0), json.dumps(verified), ""
         return 0, json.dumps(doc), ""
     return runner
+
+
+def by_key(reporting, key):
+    (report,) = [r for r in reporting.reports if r["key"] == key]
+    return report
 
 
 @pytest.mark.parametrize("rc", [0, 1, 3])
@@ -325,9 +335,11 @@ def test_fix_actor_judges_by_a_recheck(schema120, rc):
     lib.process_fix(reporting, [{"apply": False, "check_ids": ["x"]}, PLAN],
                     fix_runner(rc, [SMTPS_KEY], calls), "/b")
     # No --postfix-version: after the upgrade the binary reads the installed one.
+    # verify has no target: the release leapp upgraded to is the installed one
     assert calls == [["/b", "--source", "9.4", "--target", "10", "fix", "-y", "--only", "berkeley-db-map"],
-                     ["/b", "--source", "9.4", "--target", "10", "check", "--format", "json"]]
-    (report,) = reporting.reports
+                     ["/b", "--source", "9.4", "--target", "10", "check", "--format", "json"],
+                     ["/b", "--source", "10", "verify", "--format", "json"]]
+    report = by_key(reporting, lib.KEY_FIX_RESULT)
     assert report["severity"] == "info" and "failure" not in report["groups"]
     assert "Fixed (" in report["summary"] and BDB_KEY in report["summary"]
     assert "hash -> lmdb at /etc/postfix/main.cf" in report["summary"]
@@ -339,7 +351,7 @@ def test_fix_actor_judges_by_a_recheck(schema120, rc):
 def test_fix_actor_reports_deferred_findings_still_present(schema120, rc):
     reporting = Reporting(actor="postfix_preupgrade_fix")
     lib.process_fix(reporting, [PLAN], fix_runner(rc, [BDB_KEY], []), "/b")
-    (report,) = reporting.reports
+    report = by_key(reporting, lib.KEY_FIX_RESULT)
     assert report["severity"] == "high" and "failure" in report["groups"]
     assert "Still present" in report["summary"] and BDB_KEY in report["summary"]
     validate(reporting, schema120)
@@ -355,9 +367,41 @@ def test_fix_actor_does_nothing_without_an_accepted_plan():
 def test_fix_actor_reports_a_missing_binary(tmp_path):
     reporting = Reporting()
     lib.process_fix(reporting, [PLAN], stdlib(str(tmp_path / "nope")), str(tmp_path / "nope"))
-    (report,) = reporting.reports
+    report = by_key(reporting, lib.KEY_FIX_RESULT)
     assert "failure" in report["groups"] and report["severity"] == "high"
     assert "re-check failed" in report["summary"] and "cannot run" in report["summary"]
+    verified = by_key(reporting, lib.KEY_VERIFY_RESULT)
+    assert "failure" in verified["groups"] and verified["severity"] == "high"
+    assert "cannot run" in verified["summary"]
+
+
+def test_fix_actor_verifies_inhibitor_class_findings_as_high_with_the_remedy(schema120):
+    reporting = Reporting(actor="postfix_preupgrade_fix")
+    lib.process_fix(reporting, [PLAN], fix_runner(0, [], [], [BDB_KEY, SMTPS_KEY]), "/b")
+    assert by_key(reporting, lib.KEY_FIX_RESULT)["severity"] == "info"
+    report = by_key(reporting, lib.KEY_VERIFY_RESULT)
+    assert report["severity"] == "high" and "failure" in report["groups"]
+    assert "inhibitor" not in report["groups"], "after the upgrade nothing can inhibit it"
+    summary = report["summary"]
+    assert BDB_KEY in summary and SMTPS_KEY in summary
+    # the inhibitor-class finding comes first, under its own heading
+    assert summary.index(BDB_KEY) < summary.index("Left to do") < summary.index(SMTPS_KEY)
+    commands = report["detail"]["remediations"]
+    assert ["postfix-preupgrade", "verify"] in [r["context"] for r in commands]
+    assert any(r["type"] == "command" and "fix" in r["context"] for r in commands), commands
+    validate(reporting, schema120)
+
+
+def test_fix_actor_verify_without_inhibitors_is_not_a_failure(schema120):
+    reporting = Reporting(actor="postfix_preupgrade_fix")
+    lib.process_fix(reporting, [PLAN], fix_runner(0, [], [], [SMTPS_KEY]), "/b")
+    report = by_key(reporting, lib.KEY_VERIFY_RESULT)
+    assert report["severity"] == "low" and "failure" not in report["groups"]
+    reporting = Reporting(actor="postfix_preupgrade_fix")
+    lib.process_fix(reporting, [PLAN], fix_runner(0, [], []), "/b")
+    report = by_key(reporting, lib.KEY_VERIFY_RESULT)
+    assert report["severity"] == "info" and "nothing left" in report["title"]
+    validate(reporting, schema120)
 
 
 def test_library_has_no_leapp_or_subprocess_import():

@@ -151,7 +151,12 @@ def test_preupgrade_and_fix_in_the_real_framework(tmp_path, binary, rpms, schema
     leapp.actor(lib.ACTOR_FIX, "ThirdPartyApplications")
     doc = leapp.report(str(tmp_path / "leapp-report-upgrade.json"), "1.2.0")
     jsonschema.validate(doc, schema120)
-    (fix,) = [e for e in doc["entries"] if e["actor"] == lib.ACTOR_FIX]
+    (fix,) = [e for e in doc["entries"]
+              if e["actor"] == lib.ACTOR_FIX and e["key"] == lib.KEY_FIX_RESULT]
     print("fix actor: [{}] {}\n{}".format(fix["severity"], fix["title"], fix["summary"]))
-    assert fix["severity"] == "info" and fix["key"] == lib.KEY_FIX_RESULT
+    assert fix["severity"] == "info"
+    # then verify on the upgraded system: nothing inhibitor-class is left
+    (verified,) = [e for e in doc["entries"]
+                   if e["actor"] == lib.ACTOR_FIX and e["key"] == lib.KEY_VERIFY_RESULT]
+    assert verified["severity"] != "high" and "failure" not in verified.get("groups", [])
     assert bdb_inhibitors(host.check()) == []

@@ -167,6 +167,11 @@ def bdb_inhibitors(doc):
     return [f["key"] for f in doc["findings"] if f["id"] == "berkeley-db-map" and f["inhibitor"]]
 
 
+def by_key(reporting, key):
+    (report,) = [r for r in reporting.reports if r["key"] == key]
+    return report
+
+
 def summary_of(run):
     """One line per report, for the test output (pytest -s)."""
     return "\n".join("  [{}{}] {}".format(r["severity"], " inhibitor" if "inhibitor" in r.get("groups", []) else "",
@@ -225,8 +230,13 @@ def test_upgrade_story(binary, schema120, schema110, tmp_path, rpms, source, ans
     assert "postfix-3.8.5" in installed(host.root) and "postfix-lmdb-3.8.5" in installed(host.root)
     fix = host.fix_actor(run["plans"])
     validate(fix, schema120, schema110)
-    (report,) = fix.reports
+    report = by_key(fix, lib.KEY_FIX_RESULT)
+    verified = by_key(fix, lib.KEY_VERIFY_RESULT)
     print("fix actor: [{}] {}\n{}".format(report["severity"], report["title"], report["summary"]))
+    print("verify: [{}] {}\n{}".format(verified["severity"], verified["title"], verified["summary"]))
+    # the tables are converted: what verify leaves is no longer inhibitor-class
+    assert "failure" not in verified["groups"] and verified["severity"] != "high", verified
+    assert "berkeley-db-map" not in verified["summary"]
     after = host.check()
     assert bdb_inhibitors(after) == []
     assert after["source"]["postfix_version"] == "3.8.5", "detected, not passed"
@@ -251,8 +261,15 @@ def test_upgrade_without_postfix_lmdb_is_reported(binary, schema120, schema110, 
     assert "postfix-lmdb-3.8.5" not in installed(host.root)
     fix = host.fix_actor(run["plans"])
     validate(fix, schema120, schema110)
-    (report,) = fix.reports
+    report = by_key(fix, lib.KEY_FIX_RESULT)
     assert report["severity"] == "high" and "failure" in report["groups"]
+    # verify on the upgraded system says the same, with the remedy
+    verified = by_key(fix, lib.KEY_VERIFY_RESULT)
+    assert verified["severity"] == "high" and "failure" in verified["groups"]
+    assert "[berkeley-db-map]" in verified["summary"]
+    commands = [r["context"] for r in verified["detail"]["remediations"] if r["type"] == "command"]
+    assert ["postfix-preupgrade", "--source", "9", "--target", "10", "fix", "--only",
+            "berkeley-db-map"] in commands, commands
     assert "Still present" in report["summary"]
     for key in bdb_inhibitors(host.check()):
         assert key in report["summary"]
@@ -266,7 +283,7 @@ def test_after_the_upgrade_the_installed_postfix_is_detected(binary, tmp_path, r
     host.rpm_upgrade(["postfix-lmdb"])
     plan = {"apply": True, "check_ids": ["compatibility-level"], "deferred": [],
             "source_release": "9.4", "target_release": "10"}
-    (report,) = host.fix_actor([plan]).reports
+    report = by_key(host.fix_actor([plan]), lib.KEY_FIX_RESULT)
     with open(os.path.join(host.root, "etc", "postfix", "main.cf")) as f:
         main_cf = f.read()
     assert "compatibility_level = 3.8" in main_cf, report["summary"]

@@ -18,7 +18,9 @@ source tree) on the real `postfix-preupgrade` binary.
 - postfix_preupgrade_fix (ThirdPartyApplicationsPhaseTag): `process_fix` runs
   `postfix-preupgrade fix -y --only <checks>` on the upgraded system (the binary detects
   the installed, upgraded Postfix itself), then `check --format json` again, and reports
-  what was fixed and, as a high-severity failure, every deferred finding still present.
+  what was fixed and, as a high-severity failure, every deferred finding still present;
+  then `verify --format json` (the configuration against the Postfix now installed) and
+  reports its findings, as a high-severity failure when Postfix cannot work.
 
 Nothing runs and nothing is reported when Postfix is not installed. If the binary fails,
 the actors report the failure (group `failure`) instead of raising.
@@ -84,6 +86,7 @@ BASE_GROUPS = ("email", "services")
 KEY_CHECK_FAILED = hashlib.sha1(b"postfix-preupgrade:leapp:check-failed").hexdigest()
 KEY_FIX_DIALOG = hashlib.sha1(b"postfix-preupgrade:leapp:fix-dialog").hexdigest()
 KEY_FIX_RESULT = hashlib.sha1(b"postfix-preupgrade:leapp:fix-result").hexdigest()
+KEY_VERIFY_RESULT = hashlib.sha1(b"postfix-preupgrade:leapp:verify-result").hexdigest()
 
 # Exit statuses of the binary (interface.md).
 EXIT_OK, EXIT_INHIBITOR, EXIT_FAILURE, EXIT_PARTIAL_FIX = 0, 1, 2, 3
@@ -153,6 +156,13 @@ def fix_argv(binary, plan):
     upgraded one from the rpm database and applies what waited for it."""
     return _global(binary, plan.get("source_release"), plan.get("target_release")) + [
         "fix", "-y", "--only", ",".join(plan["check_ids"])]
+
+
+def verify_argv(binary, release=None):
+    """`verify` on the upgraded system. It has no target: the release is the one leapp
+    upgraded to (given as --source, the installed release, in case /etc/os-release does
+    not name it yet)."""
+    return _global(binary, release) + ["verify", "--format", "json"]
 
 
 def _run_document(argv, runner, ok=(EXIT_OK, EXIT_INHIBITOR)):
@@ -593,4 +603,81 @@ def process_fix(reporting, plans, runner, binary, log=None):
         recheck_error = e.message + (": " + e.details if e.details else "")
     parts = fix_result_parts(plan, rc, out, err, remaining, recheck_error)
     reporting.create_report(to_leapp(parts, reporting))
-    return [parts]
+    verified = verify_parts(runner, binary, plan.get("target_release"))
+    reporting.create_report(to_leapp(verified, reporting))
+    return [parts, verified]
+
+
+_SEVERITY_ORDER = ("info", "low", "medium", "high")
+
+
+def verify_parts(runner, binary, release):
+    """Report parts for `postfix-preupgrade verify` run at the end of the fix actor: does
+    the configuration work with the Postfix now installed? Findings of the inhibitor class
+    (a table Postfix cannot open, a config it refuses) make a high-severity failure; the
+    others (postponed changes, deprecated names) an entry of their highest severity;
+    each finding with its remedy. A verify that cannot run is a failure too."""
+    argv = verify_argv(binary, release)
+    shown = "postfix-preupgrade verify"
+    try:
+        doc = _run_document(argv, runner)
+        findings = doc.get("findings")
+        if not isinstance(findings, list) or not all(
+                isinstance(f, dict) and f.get("id") and f.get("key") for f in findings):
+            raise BinaryError("the JSON report of verify has no valid `findings` list")
+    except BinaryError as e:
+        return _own_parts(
+            "postfix-preupgrade could not verify Postfix after the upgrade",
+            "`{}` failed: {}.{}".format(shown, e.message, "\n" + e.details if e.details else ""),
+            "high", [FAILURE], KEY_VERIFY_RESULT, [("package", "postfix")],
+            "Run `postfix-preupgrade verify` as root to see the error, fix its cause, then run "
+            "it again before starting Postfix.",
+            [["postfix-preupgrade", "verify"]],
+        )
+    blocking = [f for f in findings if f.get("inhibitor")]
+    others = [f for f in findings if not f.get("inhibitor")]
+    lines, commands, hints = [], [], []
+
+    def describe(f):
+        loc = f.get("location") or {}
+        where = loc.get("file") or ""
+        if where and loc.get("line"):
+            where += ":{}".format(loc["line"])
+        rem = f.get("remediation") or {}
+        line = "- [{}] {}{} [{}]".format(
+            f["id"], f.get("title") or f["id"], " at " + where if where else "", f["key"])
+        if rem.get("hint"):
+            line += "\n  What to do: " + rem["hint"]
+            hints.append("{}: {}".format(f["id"], rem["hint"]))
+        for c in rem.get("commands") or []:
+            if isinstance(c, list) and c and c not in commands:
+                commands.append([str(a) for a in c])
+        return line
+
+    if blocking:
+        lines.append("Postfix cannot work with this configuration on the new release (it "
+                     "cannot open a table or refuses the configuration):")
+        lines.extend(describe(f) for f in blocking)
+    if others:
+        lines.append("Left to do on the new release:")
+        lines.extend(describe(f) for f in others)
+    if blocking:
+        title = "Postfix does not work on the upgraded system: postfix-preupgrade verify"
+        severity, groups = "high", [FAILURE]
+    elif others:
+        title = "Postfix on the upgraded system: tasks left (postfix-preupgrade verify)"
+        known = [f.get("severity") for f in others if f.get("severity") in _SEVERITY_ORDER]
+        severity = max(known, key=_SEVERITY_ORDER.index) if known else "info"
+        groups = []
+    else:
+        title = "postfix-preupgrade verify found nothing left to do on the upgraded system"
+        severity, groups = "info", []
+        lines.append("Every table Postfix opens has a type the installed Postfix supports and "
+                     "an up-to-date file, and nothing postponed to the new release is left.")
+    hint = "\n".join(hints) if hints else "Nothing to do."
+    if findings:
+        hint += ("\nThen run `postfix-preupgrade verify` again; start or reload Postfix when it "
+                 "reports no inhibitor.")
+    return _own_parts(title, "\n".join(lines), severity, groups, KEY_VERIFY_RESULT,
+                      [("package", "postfix")], hint,
+                      commands + [["postfix-preupgrade", "verify"]])

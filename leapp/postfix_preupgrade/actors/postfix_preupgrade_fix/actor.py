@@ -16,7 +16,9 @@ class PostfixPreupgradeFix(Actor):
     Runs only when postfix_preupgrade_check produced a plan (the answer file says
     postfix_preupgrade_fix.confirm=True): `postfix-preupgrade fix -y --only <checks>` on
     the upgraded system, then `check --format json` again; reports what was fixed and, as a
-    high-severity failure, every inhibitor it was to fix that is still there. Every changed
+    high-severity failure, every inhibitor it was to fix that is still there. Then
+    `postfix-preupgrade verify` checks the configuration against the Postfix now installed
+    and its findings are reported (high severity when Postfix cannot work). Every changed
     file is backed up; `postfix-preupgrade undo` restores them.
     """
 
