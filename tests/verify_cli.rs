@@ -106,7 +106,21 @@ fn all_migrated_has_no_finding_in_any_format() {
     assert_eq!(doc["target"]["postfix_version"], "3.8.5");
     let text = verify(&r, &[]);
     assert_eq!(text.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&text.stdout).contains("inhibitors: 0"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("inhibitors: 0"), "{text}");
+    // the words are verify's: no upgrade path, no "for this upgrade"
+    assert!(
+        text.contains("\nInstalled: rhel 10.0 (Postfix 3.8.5)\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Upgrade path") && !text.contains("this upgrade"),
+        "{text}"
+    );
+    assert!(
+        text.contains("postfix-preupgrade verify --format json"),
+        "{text}"
+    );
     let leapp = verify(&r, &["--format", "leapp"]);
     let doc: Value = serde_json::from_slice(&leapp.stdout).unwrap();
     assert_eq!(doc["entries"], Value::Array(vec![]));
@@ -157,6 +171,13 @@ fn missing_lmdb_inhibits_and_says_how_to_build_it() {
     assert_eq!(
         f["remediation"]["commands"][0],
         serde_json::json!(["postmap", "lmdb:/etc/postfix/virtual"])
+    );
+    let text = verify(&r, &[]);
+    assert_eq!(text.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Postfix cannot work with this configuration"),
+        "{text}"
     );
 }
 

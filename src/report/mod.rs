@@ -307,7 +307,20 @@ pub fn run_check_with_meta(
     facts: &Facts,
     args: &CheckArgs,
     global: &GlobalOpts,
+    meta: ReportMeta,
+) -> anyhow::Result<u8> {
+    run_report(checks, facts, args, global, meta, text::ReportKind::Check)
+}
+
+/// [`run_check_with_meta`] for `check` or `verify` (`kind` only changes the words of the
+/// text report around the findings).
+pub fn run_report(
+    checks: &[&dyn crate::checks::Check],
+    facts: &Facts,
+    args: &CheckArgs,
+    global: &GlobalOpts,
     mut meta: ReportMeta,
+    kind: text::ReportKind,
 ) -> anyhow::Result<u8> {
     let known: Vec<&str> = checks.iter().map(|c| c.id()).collect();
     let sel = crate::policy::Selection::new(&args.only, &args.skip, &known)?;
@@ -327,6 +340,7 @@ pub fn run_check_with_meta(
         color,
         width: width.unwrap_or(text::DEFAULT_WIDTH),
         verbose: global.verbose > 0,
+        kind,
     };
     let bytes = render(args.format, args.leapp_schema, &meta, &findings, &layout)?;
     match &args.output {

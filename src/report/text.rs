@@ -33,6 +33,19 @@ pub struct TextOptions {
     pub width: usize,
     /// Show info findings in full (`-v`).
     pub verbose: bool,
+    /// Which command the report is for: `check` (an upgrade ahead) or `verify` (after it).
+    pub kind: ReportKind,
+}
+
+/// The command a report comes from: it decides the words around the findings, never
+/// the findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportKind {
+    /// `check`: source → target.
+    #[default]
+    Check,
+    /// `verify`: the installed release, after the upgrade.
+    Verify,
 }
 
 /// The width when the output is not a terminal.
@@ -45,6 +58,7 @@ impl TextOptions {
             color,
             width: DEFAULT_WIDTH,
             verbose: false,
+            kind: ReportKind::Check,
         }
     }
 }
@@ -402,12 +416,17 @@ pub fn render_with(meta: &ReportMeta, findings: &[Finding], o: &TextOptions) -> 
         meta.hostname,
         super::time::rfc3339_utc(meta.generated_at, false)
     );
-    let _ = writeln!(
-        out,
-        "Upgrade path: {} -> {}",
-        release_line(&meta.source),
-        release_line(&meta.target)
-    );
+    let verify = o.kind == ReportKind::Verify;
+    if verify {
+        let _ = writeln!(out, "Installed: {}", release_line(&meta.target));
+    } else {
+        let _ = writeln!(
+            out,
+            "Upgrade path: {} -> {}",
+            release_line(&meta.source),
+            release_line(&meta.target)
+        );
+    }
     if !meta.instances.is_empty() {
         let list: Vec<String> = meta
             .instances
@@ -470,27 +489,45 @@ pub fn render_with(meta: &ReportMeta, findings: &[Finding], o: &TextOptions) -> 
         let _ = writeln!(out, "  {:<11} {}", format!("{sev}:"), s.count(*sev));
     }
     out.push('\n');
-    if findings.is_empty() {
+    if findings.is_empty() && verify {
+        let _ = writeln!(
+            out,
+            "No problems found: the installed Postfix can work with this configuration."
+        );
+    } else if findings.is_empty() {
         let _ = writeln!(out, "No problems found for this upgrade.");
     } else if s.inhibitors > 0 {
-        let msg = format!(
-            "The upgrade is inhibited: {} finding(s) would stop Postfix delivering mail after it.",
-            s.inhibitors
-        );
+        let msg = if verify {
+            format!(
+                "Postfix cannot work with this configuration: {} finding(s) stop it \
+                 delivering mail.",
+                s.inhibitors
+            )
+        } else {
+            format!(
+                "The upgrade is inhibited: {} finding(s) would stop Postfix delivering mail \
+                 after it.",
+                s.inhibitors
+            )
+        };
         for l in wrap(&msg, "", "", o.width) {
             let _ = writeln!(out, "{}", paint(&l, Some(Color::Red), true, color));
         }
+    } else if verify {
+        let _ = writeln!(out, "Nothing stops Postfix; review the findings above.");
     } else {
         let _ = writeln!(
             out,
             "Nothing inhibits the upgrade; review the findings above."
         );
     }
+    let command = if verify { "verify" } else { "check" };
     let last = match &meta.output {
         Some(p) => format!("This report: {}", esc(&p.display().to_string())),
-        None => "Machine-readable report: postfix-preupgrade check --format json --output \
-                 FILE (or --format leapp)"
-            .to_string(),
+        None => format!(
+            "Machine-readable report: postfix-preupgrade {command} --format json --output \
+             FILE (or --format leapp)"
+        ),
     };
     for l in wrap(&last, "", "  ", o.width) {
         let _ = writeln!(out, "{l}");

@@ -100,5 +100,12 @@ pub const VERIFY_ONLY: &[&dyn Check] = &[
 pub fn run_verify(global: &GlobalOpts, args: &CheckArgs) -> anyhow::Result<u8> {
     let facts = crate::facts::collect_installed(global, &Tools::from_path())?;
     let meta = crate::report::ReportMeta::from_facts(&facts);
-    crate::report::run_check_with_meta(VERIFY_CHECKS, &facts, args, global, meta)
+    crate::report::run_report(
+        VERIFY_CHECKS,
+        &facts,
+        args,
+        global,
+        meta,
+        crate::report::text::ReportKind::Verify,
+    )
 }
