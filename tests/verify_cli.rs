@@ -151,6 +151,14 @@ fn hash_left_in_an_override_inhibits_with_the_fix_for_the_step_just_made() {
             "berkeley-db-map"
         ])
     );
+    // the text report's automatic-fix line says the same
+    let text = verify(&r, &[]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("postfix-preupgrade --source 9 --target 10 fix --only berkeley-db-map"),
+        "{text}"
+    );
+    assert!(!text.contains(" postfix-preupgrade fix "), "{text}");
     // leapp format: an inhibitor entry
     let out = verify(&r, &["--format", "leapp"]);
     assert_eq!(out.status.code(), Some(1));

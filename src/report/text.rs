@@ -339,12 +339,19 @@ fn finding(out: &mut String, fs: &[&Finding], o: &TextOptions, printed: &mut Pri
         }
     }
     if f.fix.available {
+        // the finding's own `fix` invocation (verify's names --source/--target), else plain
+        let fix = f
+            .remediation
+            .commands
+            .iter()
+            .find(|c| c.first().is_some_and(|p| p == "postfix-preupgrade"))
+            .and_then(|c| c.iter().position(|a| a == "fix").map(|i| c[..=i].join(" ")))
+            .unwrap_or_else(|| "postfix-preupgrade fix".to_string());
         let how = match f.fix.applicability {
-            Some(Applicability::Review) => format!(
-                "(needs review): postfix-preupgrade fix --unsafe --only {}",
-                f.id
-            ),
-            _ => format!("(safe): postfix-preupgrade fix --only {}", f.id),
+            Some(Applicability::Review) => {
+                format!("(needs review): {fix} --unsafe --only {}", f.id)
+            }
+            _ => format!("(safe): {fix} --only {}", f.id),
         };
         // the command is never broken: on its own line when the line is too long
         let line = format!("  Automatic fix {how}");
