@@ -8,6 +8,7 @@ pub mod common;
 pub mod compatibility_level;
 pub mod config_syntax;
 pub mod deprecated_parameter;
+pub mod fail2ban_smtps_syslog_name;
 pub mod firewalld_smtp_submission;
 pub mod map_plugin_package;
 pub mod master_internal_services;
@@ -72,6 +73,7 @@ pub const CHECKS: &[&dyn Check] = &[
     &rhel8_default_overrides::Rhel8DefaultOverrides,
     &stop_postfix_before_upgrade::StopPostfixBeforeUpgrade,
     &firewalld_smtp_submission::FirewalldSmtpSubmission,
+    &fail2ban_smtps_syslog_name::Fail2banSmtpsSyslogName,
 ];
 
 /// Look a check up by id.

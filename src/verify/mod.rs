@@ -86,6 +86,7 @@ pub const VERIFY_CHECKS: &[&dyn Check] = &[
     &Installed(&checks::master_internal_services::MasterInternalServices),
     &config_permissions::ConfigPermissions,
     &Installed(&checks::firewalld_smtp_submission::FirewalldSmtpSubmission),
+    &Installed(&checks::fail2ban_smtps_syslog_name::Fail2banSmtpsSyslogName),
 ];
 
 /// The checks that exist only in `verify` (for `explain` and the man page).
