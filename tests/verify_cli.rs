@@ -285,6 +285,43 @@ fn a_type_the_installed_postfix_lacks_and_files_postfix_check_warns_about() {
 }
 
 #[test]
+fn a_missing_postlog_is_not_left_to_an_upgrade_that_already_ran() {
+    require_root();
+    let r = root("verify-migrated", "no-postlog");
+    let master = r.join("etc/postfix/master.cf");
+    let text = fs::read_to_string(&master).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("postlog"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(&master, text).unwrap();
+    let (code, fs, doc) = findings(&r);
+    assert_eq!(code, 0);
+    assert_eq!(
+        fs,
+        vec![owned("master-internal-services", "low", false)],
+        "{doc:#}"
+    );
+    let f = &doc["findings"][0];
+    let summary = f["summary"].as_str().unwrap();
+    assert!(!summary.contains("the upgrade repairs it"), "{summary}");
+    assert!(summary.contains("upgrade-configuration"), "{summary}");
+    // fix for 9 -> 10 counts on the RPM %post to add it, which has run: no automatic fix
+    // is claimed, the postconf command is what to run
+    assert_eq!(f["fix"]["available"], false, "{f:#}");
+    let commands = f["remediation"]["commands"].as_array().unwrap();
+    assert!(
+        commands.iter().any(|c| c[0] == "postconf" && c[3] == "-M"),
+        "{f:#}"
+    );
+    assert!(
+        !commands.iter().any(|c| c[0] == "postfix-preupgrade"),
+        "{f:#}"
+    );
+}
+
+#[test]
 fn verify_has_no_target() {
     let r = support::fixture_root("verify-migrated");
     let out = Command::new(env!("CARGO_BIN_EXE_postfix-preupgrade"))

@@ -467,10 +467,14 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             // fix compares a stale-looking table's contents with its .db and switches it
             // only when they match (or with --unsafe), so the fix itself stays safe
             f.fix = FixInfo::safe();
+            let when = if facts.upgrade_path.upgrades() {
+                "all before the upgrade"
+            } else {
+                "Postfix cannot open these tables until then"
+            };
             f.remediation.hint = format!(
                 "{install}{rewrite}, rebuild the tables as lmdb (the .lmdb files \
-                 are created next to the text sources), reload Postfix; all before the \
-                 upgrade."
+                 are created next to the text sources), reload Postfix; {when}."
             );
             if !stale.is_empty() {
                 f.remediation.hint.push_str(&format!(

@@ -100,7 +100,9 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
         if master.services().iter().any(|s| s.name == svc.name) {
             continue;
         }
-        let repaired = svc.upgrade_configuration_adds && (inst.primary || wrapped);
+        // after the upgrade (verify) its %post has run already: nothing repairs it now
+        let ahead = facts.upgrade_path.upgrades();
+        let repaired = ahead && svc.upgrade_configuration_adds && (inst.primary || wrapped);
         let logs_to_file = svc.name == "postlog"
             && !catalog_data::effective(facts, inst, None, "maillog_file")
                 .trim()
@@ -126,6 +128,12 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
                 } else {
                     " (multi_instance_wrapper runs it for every instance)"
                 }
+            )
+        } else if !ahead {
+            format!(
+                "The installed Postfix runs without it. Add the stock entry (the command \
+                 below), or run `postfix -c {} upgrade-configuration`, then `postfix reload`.",
+                inst.config_directory.display()
             )
         } else if svc.upgrade_configuration_adds {
             format!(

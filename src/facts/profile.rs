@@ -379,6 +379,12 @@ impl UpgradePath {
         })
     }
 
+    /// Whether an upgrade is ahead (false for [`UpgradePath::installed`]: after it, what
+    /// the upgrade itself would have done, such as the RPM's %post, is history).
+    pub fn upgrades(&self) -> bool {
+        self.steps.iter().any(|s| s.from.id != s.to.id)
+    }
+
     pub fn source_profile(&self) -> &'static Profile {
         self.steps[0].from
     }

@@ -23,7 +23,8 @@ use crate::finding::{Finding, Severity};
 /// A pre-upgrade check run by `verify`: same id, docs and findings, except that a
 /// `postfix-preupgrade fix` command gets `--source PREVIOUS --target INSTALLED` (the
 /// step that just happened, as the leapp fix actor runs it): on the new release, `fix`
-/// without them would look for yet another upgrade.
+/// without them would look for yet another upgrade. A finding without such a command
+/// claims no automatic fix.
 pub struct Installed(pub &'static dyn Check);
 
 impl Check for Installed {
@@ -45,6 +46,18 @@ impl Check for Installed {
     fn run(&self, facts: &Facts) -> Vec<Finding> {
         let mut out = self.0.run(facts);
         for f in &mut out {
+            // `fix` plans for the step just made, so only a finding whose commands name
+            // `fix` has one that works now; the others (master-internal-services counts
+            // on the RPM %post, which has run) say what to do by hand, and no automatic
+            // fix is claimed
+            let names_fix = f
+                .remediation
+                .commands
+                .iter()
+                .any(|c| c.len() >= 2 && c[0] == "postfix-preupgrade" && c[1] == "fix");
+            if !names_fix {
+                f.fix = crate::finding::FixInfo::none();
+            }
             for cmd in &mut f.remediation.commands {
                 *cmd = fix_after_upgrade(facts, std::mem::take(cmd));
             }
