@@ -13,6 +13,7 @@
 //! happened, plus checks that only make sense afterwards (one file each in this module).
 pub mod config_permissions;
 pub mod installed_map_type;
+pub mod rpmnew_merge;
 pub mod table_files;
 
 use crate::checks::{self, Check, CheckDocs};
@@ -100,6 +101,7 @@ pub const VERIFY_CHECKS: &[&dyn Check] = &[
     &config_permissions::ConfigPermissions,
     &Installed(&checks::firewalld_smtp_submission::FirewalldSmtpSubmission),
     &Installed(&checks::fail2ban_smtps_syslog_name::Fail2banSmtpsSyslogName),
+    &rpmnew_merge::RpmnewMerge,
 ];
 
 /// The checks that exist only in `verify` (for `explain` and the man page).
@@ -107,6 +109,7 @@ pub const VERIFY_ONLY: &[&dyn Check] = &[
     &installed_map_type::InstalledMapType,
     &table_files::TableFiles,
     &config_permissions::ConfigPermissions,
+    &rpmnew_merge::RpmnewMerge,
 ];
 
 /// The `verify` command: facts of the installed system, the verify checks, the report
