@@ -149,3 +149,49 @@ fn takes_stock_changes_keeps_the_admins_and_shows_the_conflict() {
     fs::remove_file(etc.join("main.cf.rpmnew")).unwrap();
     assert_eq!(merge_finding(&r), None);
 }
+
+#[test]
+fn master_cf_by_service_an_admins_service_is_kept_and_nothing_is_missing() {
+    let r = support::scratch("verify_rpmnew", "master");
+    support::copy_tree(&support::fixture_root("verify-migrated"), &r);
+    let etc = r.join("etc/postfix");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/stock/el9-3.5.9");
+    fs::copy(data.join("master.cf"), etc.join("master.cf")).unwrap();
+    postconf(
+        &etc,
+        &[
+            "-M",
+            "submission/inet=submission inet n - n - - smtpd -o syslog_name=postfix/submission",
+        ],
+    );
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/stock/rhel-like/el10-3.8.5-approx/master.cf");
+    fs::copy(&shared, etc.join("master.cf.rpmnew")).expect("shared stock data");
+    // 3.5.9 and 3.8.5 differ in comments only (the submissions stanza is commented
+    // out in both): the new services to take are none, the admin's is kept
+    let f = merge_finding(&r).expect("a finding for master.cf.rpmnew");
+    assert_eq!(f["severity"], "info", "{f:#}");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("kept): submission/inet"),
+        "{f:#}"
+    );
+    // an entry the new stock file changed and the admin did not: taken with postconf -M
+    let mut theirs = fs::read_to_string(etc.join("master.cf.rpmnew")).unwrap();
+    theirs = theirs.replace(
+        "anvil     unix  -       -       n       -       1       anvil",
+        "anvil     unix  -       -       n       -       2       anvil",
+    );
+    fs::write(etc.join("master.cf.rpmnew"), theirs).unwrap();
+    let f = merge_finding(&r).expect("a finding");
+    let commands: Vec<Vec<String>> =
+        serde_json::from_value(f["remediation"]["commands"].clone()).unwrap();
+    assert_eq!(commands.len(), 1, "{commands:?}");
+    assert_eq!(commands[0][3], "-M");
+    let args: Vec<&str> = commands[0][3..].iter().map(String::as_str).collect();
+    postconf(&etc, &args);
+    postconf(&etc, &["-M", "anvil/unix"]);
+    assert_eq!(merge_finding(&r).unwrap()["severity"], "info");
+}
