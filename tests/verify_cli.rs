@@ -322,6 +322,37 @@ fn a_missing_postlog_is_not_left_to_an_upgrade_that_already_ran() {
 }
 
 #[test]
+fn an_untyped_alias_table_is_opened_as_default_database_type() {
+    require_root();
+    let r = root("verify-migrated", "untyped-aliases");
+    let main = r.join("etc/postfix/main.cf");
+    let text = fs::read_to_string(&main)
+        .unwrap()
+        .replace(
+            "alias_maps = lmdb:/etc/aliases",
+            "alias_maps = /etc/aliases",
+        )
+        .replace(
+            "alias_database = lmdb:/etc/aliases",
+            "alias_database = /etc/aliases",
+        );
+    fs::write(&main, text).unwrap();
+    // default_database_type = lmdb: Postfix opens /etc/aliases.lmdb, which is there
+    let (code, fs, doc) = findings(&r);
+    assert_eq!((code, fs), (0, vec![]), "{doc:#}");
+    fs::remove_file(r.join("etc/aliases.lmdb")).unwrap();
+    let (code, fs, doc) = findings(&r);
+    assert_eq!(code, 1);
+    assert_eq!(fs, vec![owned("table-file-state", "high", true)], "{doc:#}");
+    let f = &doc["findings"][0];
+    assert_eq!(f["location"]["parameter"], "alias_maps");
+    assert_eq!(
+        f["remediation"]["commands"][0],
+        serde_json::json!(["postalias", "lmdb:/etc/aliases"])
+    );
+}
+
+#[test]
 fn verify_has_no_target() {
     let r = support::fixture_root("verify-migrated");
     let out = Command::new(env!("CARGO_BIN_EXE_postfix-preupgrade"))

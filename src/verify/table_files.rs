@@ -94,15 +94,69 @@ impl Check for TableFiles {
                     .or_default()
                     .push(r);
             }
+            let untyped = untyped_aliases(facts, inst, &aliases, &tables);
             for ((t, name), refs) in tables {
                 let alias = aliases.iter().any(|a| a == name);
                 if let Some(f) = table_finding(facts, inst, t, name, alias, refs[0]) {
                     out.push(f);
                 }
             }
+            for r in &untyped {
+                if let Some(f) = table_finding(facts, inst, &r.map_type, &r.name, true, r) {
+                    out.push(f);
+                }
+            }
         }
         out
     }
+}
+
+/// Alias tables main.cf names without a type (`alias_database = /etc/aliases`): Postfix
+/// opens them as `$default_database_type` tables. Each as a reference located at the
+/// parameter that names it.
+fn untyped_aliases(
+    facts: &Facts,
+    inst: &Instance,
+    aliases: &[String],
+    typed: &BTreeMap<(&str, &str), Vec<&MapRef>>,
+) -> Vec<MapRef> {
+    let main = inst.main();
+    let defaults = facts.defaults_for(inst);
+    let ex = crate::config::Expander::new(main, &defaults);
+    let db_type = ex.param("default_database_type").value.trim().to_string();
+    let mut out: Vec<MapRef> = Vec::new();
+    for param in crate::facts::ALIAS_PARAMS {
+        let Some(p) = main.get(param) else { continue };
+        let value = ex.param(param).value;
+        for name in value
+            .split(|c: char| c == ',' || c.is_ascii_whitespace())
+            .filter(|t| !t.is_empty() && !t.contains(':'))
+        {
+            let seen = typed.keys().any(|(_, n)| *n == name) || out.iter().any(|r| r.name == name);
+            if seen || !aliases.iter().any(|a| a == name) || !common::is_file_name(name) {
+                continue;
+            }
+            out.push(MapRef {
+                map_type: db_type.clone(),
+                name: name.to_string(),
+                wrappers: Vec::new(),
+                text: name.to_string(),
+                parameter: param.to_string(),
+                service: None,
+                file: crate::config::ConfigFile::Main,
+                line: p.line,
+                at: None,
+                type_at: None,
+                via: None,
+            });
+        }
+    }
+    // only types with a file Postfix opens, and that this Postfix has
+    let profile = facts.upgrade_path.target_profile();
+    out.retain(|r| {
+        INDEXED.iter().any(|(t, _)| *t == r.map_type) && profile.supports_map(&r.map_type)
+    });
+    out
 }
 
 fn table_finding(
