@@ -191,3 +191,55 @@ fn verify_gives_commands_that_the_targets_firewalld_applies() {
     let (code, doc) = json(&["verify"], &root);
     assert_eq!((code, &doc["findings"]), (0, &Value::Array(vec![])));
 }
+
+#[test]
+fn a_rich_rule_naming_the_old_service_gets_no_commands_that_miss_it() {
+    let root = root_with_zone("verify-migrated", "rich");
+    let source = default_config("rich-source", false);
+    let rule = |s: &str| {
+        format!("rule family=\"ipv4\" source address=\"192.0.2.0/24\" service name=\"{s}\" accept")
+    };
+    ok(&offline(
+        &root,
+        &source,
+        &[
+            "--zone=public",
+            &format!("--add-rich-rule={}", rule("smtp-submission")),
+        ],
+    ));
+    let (_, doc) = json(&["verify"], &root);
+    let fs = doc["findings"].as_array().unwrap();
+    assert_eq!(fs.len(), 2, "{doc:#}");
+    let in_rule: Vec<&Value> = fs
+        .iter()
+        .filter(|f| f["remediation"]["commands"] == Value::Array(vec![]))
+        .collect();
+    assert_eq!(in_rule.len(), 1, "{doc:#}");
+    assert!(in_rule[0]["remediation"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("rich rule"));
+    // replacing the rule as the hint says, with the target's firewalld, clears it
+    let target = default_config("rich-target", true);
+    ok(&offline(
+        &root,
+        &target,
+        &[
+            "--zone=public",
+            &format!("--remove-rich-rule={}", rule("smtp-submission")),
+        ],
+    ));
+    ok(&offline(
+        &root,
+        &target,
+        &[
+            "--zone=public",
+            &format!("--add-rich-rule={}", rule("submission")),
+        ],
+    ));
+    ok(&offline(&root, &target, &["--check-config"]));
+    let (_, doc) = json(&["verify"], &root);
+    let fs = doc["findings"].as_array().unwrap();
+    assert_eq!(fs.len(), 1, "{doc:#}");
+    assert_ne!(fs[0]["remediation"]["commands"], Value::Array(vec![]));
+}

@@ -88,8 +88,18 @@ impl Check for FirewalldSmtpSubmission {
                 let Ok(text) = facts.root.read_to_string(&file) else {
                     continue;
                 };
-                for line in service_lines(&text, OLD) {
-                    out.push(finding(&file, line, option, object, now));
+                let mut rules = 0;
+                for (line, in_rule) in service_lines(&text, OLD) {
+                    let mut f = finding(&file, line, option, object, now, in_rule);
+                    // a zone lists a service once, but any number of rich rules may name it
+                    let path = file.display().to_string();
+                    f.key = if in_rule {
+                        rules += 1;
+                        Finding::key_from(ID, &[&path, "rule", &rules.to_string()])
+                    } else {
+                        Finding::key_from(ID, &[&path, "service"])
+                    };
+                    out.push(f);
                 }
             }
         }
@@ -97,7 +107,14 @@ impl Check for FirewalldSmtpSubmission {
     }
 }
 
-fn finding(file: &std::path::Path, line: usize, option: &str, object: &str, now: bool) -> Finding {
+fn finding(
+    file: &std::path::Path,
+    line: usize,
+    option: &str,
+    object: &str,
+    now: bool,
+    in_rule: bool,
+) -> Finding {
     let path = file.display().to_string();
     let kind = if option == "--zone" { "zone" } else { "policy" };
     let mut f = Finding::new(
@@ -120,6 +137,19 @@ fn finding(file: &std::path::Path, line: usize, option: &str, object: &str, now:
          names this service `submission` and keeps `smtp-submission` only as a deprecated \
          alias that includes it, so the port stays open; the old name is what changes. {when}"
     );
+    if in_rule {
+        // --remove-service does not touch a rich rule: the rule itself is replaced
+        f.remediation.hint = format!(
+            "The name is in a rich rule of the {kind}: replace the rule with one naming \
+             `service name=\"submission\"` (`firewall-cmd --permanent {option}={object} \
+             --remove-rich-rule=RULE --add-rich-rule=NEW`), then reload firewalld."
+        );
+        f.links.push(common::link(
+            "https://github.com/firewalld/firewalld/commit/46d54dcbdff94423686d67befc78ca8d601fce60",
+            "firewalld: smtp-submission: mark deprecated",
+        ));
+        return f;
+    }
     f.remediation.hint = format!(
         "Replace the service in the {kind}, then reload firewalld (on an image: \
          firewall-offline-cmd with the same options without --permanent, and \
@@ -151,8 +181,8 @@ fn finding(file: &std::path::Path, line: usize, option: &str, object: &str, now:
 }
 
 /// The 1-based lines of the `<service name="NAME"/>` elements of a firewalld zone or
-/// policy file, comments left out.
-pub fn service_lines(xml: &str, name: &str) -> Vec<usize> {
+/// policy file, comments left out, each with whether it is inside a rich `<rule>`.
+pub fn service_lines(xml: &str, name: &str) -> Vec<(usize, bool)> {
     // blank out comments, keeping newlines so line numbers stay right
     let mut text = String::with_capacity(xml.len());
     let mut rest = xml;
@@ -181,7 +211,11 @@ pub fn service_lines(xml: &str, name: &str) -> Vec<usize> {
         }
         let end = text[after..].find('>').map_or(text.len(), |e| after + e);
         if attribute(&text[after..end], "name") == Some(name) {
-            out.push(text[..start].matches('\n').count() + 1);
+            let before = &text[..start];
+            let in_rule = before
+                .rfind("<rule")
+                .is_some_and(|r| before.rfind("</rule>").is_none_or(|c| c < r));
+            out.push((before.matches('\n').count() + 1, in_rule));
         }
     }
     out
@@ -219,11 +253,17 @@ mod tests {
             "<?xml version=\"1.0\"?>\n<zone>\n  <!-- <service name=\"smtp-submission\"/> -->\n  \
                  <service name=\"smtp\"/>\n  <service\n    name='smtp-submission'/>\n  \
                  <service name=\"smtp-submissions\"/>\n</zone>\n";
-        assert_eq!(service_lines(z, "smtp-submission"), vec![5]);
-        assert_eq!(service_lines(z, "smtp"), vec![4]);
+        assert_eq!(service_lines(z, "smtp-submission"), vec![(5, false)]);
+        assert_eq!(service_lines(z, "smtp"), vec![(4, false)]);
+        let r = "<zone>\n<rule family=\"ipv4\">\n <source address=\"192.0.2.0/24\"/>\n                  <service name=\"smtp-submission\"/>\n <accept/>\n</rule>\n\
+                 <service name=\"smtp-submission\"/>\n</zone>\n";
+        assert_eq!(
+            service_lines(r, "smtp-submission"),
+            vec![(4, true), (7, false)]
+        );
         assert_eq!(
             service_lines("<zone><service name=", "smtp"),
-            Vec::<usize>::new()
+            Vec::<(usize, bool)>::new()
         );
     }
 }
