@@ -96,7 +96,10 @@ impl Check for Fail2banSmtpsSyslogName {
                 if rule.starts_with('#') || rule.starts_with(';') || !names_old(line) {
                     continue;
                 }
-                out.push(finding(&file, i + 1, severity));
+                let mut f = finding(&file, i + 1, severity);
+                // the rule as written: one finding per rule, keyed by it, not by its line
+                f.location.text = Some(line.trim().to_string());
+                out.push(f);
             }
         }
         out
