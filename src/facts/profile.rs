@@ -495,6 +495,19 @@ mod tests {
     }
 
     #[test]
+    fn the_installed_path_asks_about_what_is_installed() {
+        let p = UpgradePath::installed(Release::parse("10.0").unwrap()).unwrap();
+        assert_eq!(p.source_profile().id, "el10");
+        assert_eq!(p.target_profile().id, "el10");
+        assert!(!p.upgrades());
+        assert!(p.lacks_berkeley_db());
+        assert!(path("9.4", "10").upgrades());
+        // RHEL 9's firewalld has no `submission` service, RHEL 10's has
+        assert!(!path("9.4", "10").source_profile().firewalld_submission);
+        assert!(p.target_profile().firewalld_submission);
+    }
+
+    #[test]
     fn profiles_by_release() {
         let p = |s: &str| {
             Profile::for_release(&Release::parse(s).unwrap())

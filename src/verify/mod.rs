@@ -126,3 +126,27 @@ pub fn run_verify(global: &GlobalOpts, args: &CheckArgs) -> anyhow::Result<u8> {
         crate::report::text::ReportKind::Verify,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::GlobalOpts;
+
+    #[test]
+    fn fix_commands_name_the_step_just_made() {
+        let root = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/roots/verify-migrated"
+        );
+        let facts = crate::facts::collect_installed(&GlobalOpts::for_root(root), &Tools::default())
+            .unwrap();
+        let fix = checks::common::fix_command("berkeley-db-map");
+        assert_eq!(
+            fix_after_upgrade(&facts, fix).join(" "),
+            "postfix-preupgrade --source 9 --target 10 fix --only berkeley-db-map"
+        );
+        let other = checks::common::argv(&["postmap", "lmdb:/etc/postfix/virtual"]);
+        assert_eq!(fix_after_upgrade(&facts, other.clone()), other);
+        assert_eq!(fix_after_upgrade(&facts, vec![]), Vec::<String>::new());
+    }
+}
