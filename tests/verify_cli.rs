@@ -353,6 +353,34 @@ fn an_untyped_alias_table_is_opened_as_default_database_type() {
 }
 
 #[test]
+fn findings_on_the_packages_own_unmodified_main_cf_keep_their_severity() {
+    require_root();
+    // a host whose main.cf is the package's, unmodified: no upgrade will replace it now,
+    // so a missing table there is as serious as anywhere (check lowers such findings to
+    // info, because the upgrade brings the target's file)
+    let r = root("verify-migrated", "stock-main-cf");
+    let main = fs::read(r.join("etc/postfix/main.cf")).unwrap();
+    let pkgs = support::scratch("verify_cli", "stock-main-cf-rpms");
+    let rpm = support::build_rpm(
+        &pkgs,
+        "postfix",
+        "3.8.5",
+        "6.el10",
+        &[support::PkgFile {
+            path: "/etc/postfix/main.cf",
+            contents: &main,
+            config: true,
+        }],
+    );
+    support::rpm_install(&r, &[rpm]);
+    fs::remove_file(r.join("etc/postfix/virtual.lmdb")).unwrap();
+    let (code, fs, doc) = findings(&r);
+    assert_eq!(doc["source"]["postfix_version"], "3.8.5", "{doc:#}");
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(fs, vec![owned("table-file-state", "high", true)], "{doc:#}");
+}
+
+#[test]
 fn verify_has_no_target() {
     let r = support::fixture_root("verify-migrated");
     let out = Command::new(env!("CARGO_BIN_EXE_postfix-preupgrade"))

@@ -161,10 +161,13 @@ impl Facts {
     }
 
     /// Whether the upgrade will replace this file with the target's stock file (an
-    /// unmodified `%config` file), so findings on it matter less.
+    /// unmodified `%config` file), so findings on it matter less. Never without an
+    /// upgrade ahead (`verify`): the package's own file is what Postfix runs.
     pub fn replaced_on_upgrade(&self, path: &Path) -> bool {
-        self.config_file_state(path)
-            .is_some_and(|c| c.state == FileState::Unmodified)
+        self.upgrade_path.upgrades()
+            && self
+                .config_file_state(path)
+                .is_some_and(|c| c.state == FileState::Unmodified)
     }
 }
 
