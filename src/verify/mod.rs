@@ -9,8 +9,11 @@
 //! The checks are the pre-upgrade checks whose question still makes sense on the new
 //! release (Berkeley DB and NIS tables, plugin packages, syntax, the postponed
 //! `compatibility_level` and `smtps` changes, the internal services the new version
-//! expects), wrapped in [`Installed`] so their `fix` commands name the upgrade that just
-//! happened, plus checks that only make sense afterwards (one file each in this module).
+//! expects, and the neighbours the renames affect: firewalld and fail2ban), wrapped in
+//! [`Installed`] so their `fix` commands name the upgrade that just happened, plus checks
+//! that only make sense afterwards, one file each in this module: a table type the build
+//! lacks, table files missing or stale, what `postfix check` says of the config directory,
+//! and the three-way look at the `.rpmnew` files.
 pub mod config_permissions;
 pub mod installed_map_type;
 pub mod rpmnew_merge;
@@ -104,7 +107,8 @@ pub const VERIFY_CHECKS: &[&dyn Check] = &[
     &rpmnew_merge::RpmnewMerge,
 ];
 
-/// The checks that exist only in `verify` (for `explain` and the man page).
+/// The checks that exist only in `verify` (for `explain`; the man page's verify section
+/// names them).
 pub const VERIFY_ONLY: &[&dyn Check] = &[
     &installed_map_type::InstalledMapType,
     &table_files::TableFiles,
