@@ -1,4 +1,6 @@
 //! master.cf: lossless document, services, validation and line-preserving edits.
+use std::collections::HashMap;
+
 use super::lines::{self, is_space, Logical, Phys};
 use super::main_cf::{replace_at, skip_line};
 use super::{Diagnostic, EditError, Reporter, Severity};
@@ -118,6 +120,9 @@ pub struct MasterCf {
     phys: Vec<Phys>,
     services: Vec<Service>,
     diags: Vec<Diagnostic>,
+    /// `name/type` → index into `services` of the effective (last) entry, so that
+    /// [`MasterCf::get`] and every edit find an entry in O(1).
+    by_id: HashMap<String, usize>,
 }
 
 /// A token during normalisation: its text and the logical offset of `text[0]`.
@@ -422,11 +427,17 @@ impl MasterCf {
                 exact,
             });
         }
+        let mut by_id = HashMap::with_capacity(services.len());
+        for (i, s) in services.iter().enumerate() {
+            // later entries win, as in master(8)
+            by_id.insert(s.id(), i);
+        }
         MasterCf {
             data: data.to_vec(),
             phys,
             services,
             diags,
+            by_id,
         }
     }
 
@@ -447,7 +458,7 @@ impl MasterCf {
 
     /// The entry with this `name/type` id (the last one when duplicated).
     pub fn get(&self, id: &str) -> Option<&Service> {
-        self.services.iter().rev().find(|s| s.id() == id)
+        self.by_id.get(id).map(|&i| &self.services[i])
     }
 
     /// Warnings and fatal errors, in line order, with postconf's wording and line numbers.
@@ -489,9 +500,9 @@ impl MasterCf {
     }
 
     fn index(&self, id: &str) -> Result<usize, EditError> {
-        self.services
-            .iter()
-            .rposition(|s| s.id() == id)
+        self.by_id
+            .get(id)
+            .copied()
             .ok_or_else(|| EditError::NoSuchService(id.to_string()))
     }
 
@@ -806,4 +817,32 @@ impl MasterCf {
 /// `split_nameval()` on bytes (see main_cf).
 fn split_nv(t: &[u8]) -> Result<super::main_cf::NameValue, &'static str> {
     super::main_cf::split_nameval(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_and_edits_use_the_last_entry_of_an_id() {
+        let mut m = MasterCf::parse(
+            b"a unix - - n - - first\nb inet n - n - - smtpd\na unix - - n - - second\n",
+        );
+        assert_eq!(m.get("a/unix").map(|s| s.command.as_str()), Some("second"));
+        assert_eq!(m.get("b/inet").map(|s| s.line), Some(2));
+        assert!(m.get("a/inet").is_none() && m.get("a").is_none());
+        m.set_field("a/unix", 7, "third").unwrap();
+        assert_eq!(
+            m.as_bytes(),
+            b"a unix - - n - - first\nb inet n - n - - smtpd\na unix - - n - - third\n"
+        );
+        // the index follows the edit: b is renamed, the old id is gone
+        m.rename_entry("b/inet", "c").unwrap();
+        assert!(m.get("b/inet").is_none());
+        assert_eq!(m.get("c/inet").map(|s| s.line), Some(2));
+        assert!(matches!(
+            m.remove_entry("b/inet"),
+            Err(EditError::NoSuchService(_))
+        ));
+    }
 }
