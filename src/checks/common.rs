@@ -45,6 +45,19 @@ pub fn config_bytes(inst: &Instance, file: ConfigFile) -> &[u8] {
     }
 }
 
+/// Physical lines `line..=end_line` of an instance's main.cf or master.cf as written (see
+/// [`written_lines`]), through the parsed document's line index: the cost is the lines
+/// quoted, not the file.
+pub fn config_lines(inst: &Instance, file: ConfigFile, line: usize, end_line: usize) -> String {
+    match file {
+        ConfigFile::Main => inst.main().quote_lines(line, end_line),
+        ConfigFile::Master => inst
+            .master()
+            .map(|m| m.quote_lines(line, end_line))
+            .unwrap_or_default(),
+    }
+}
+
 /// `file:line` for a place in an instance's config, as a person reads it.
 pub fn place(inst: &Instance, file: ConfigFile, line: usize) -> String {
     format!("{}:{line}", config_path(inst, file).display())
@@ -67,7 +80,7 @@ pub fn finding_at_lines(
     f.location.file = Some(path.clone());
     f.location.line = Some(line);
     f.location.end_line = Some(end_line.max(line));
-    f.location.text = Some(written_lines(config_bytes(inst, file), line, end_line));
+    f.location.text = Some(config_lines(inst, file, line, end_line));
     f.related.push(Related::file(path));
     f
 }

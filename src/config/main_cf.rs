@@ -156,6 +156,13 @@ impl MainCf {
         &self.data
     }
 
+    /// Physical lines `line..=end_line` as written (without line ends, joined with `\n`,
+    /// invalid UTF-8 as U+FFFD), through the line index: the cost is the lines quoted,
+    /// not the file.
+    pub fn quote_lines(&self, line: usize, end_line: usize) -> String {
+        lines::quote(&self.data, &self.phys, line, end_line)
+    }
+
     /// Every definition in file order, overridden ones included.
     pub fn params(&self) -> &[Param] {
         &self.params

@@ -451,6 +451,13 @@ impl MasterCf {
         &self.data
     }
 
+    /// Physical lines `line..=end_line` as written (without line ends, joined with `\n`,
+    /// invalid UTF-8 as U+FFFD), through the line index: the cost is the lines quoted,
+    /// not the file.
+    pub fn quote_lines(&self, line: usize, end_line: usize) -> String {
+        lines::quote(&self.data, &self.phys, line, end_line)
+    }
+
     /// Every entry in file order (duplicates included; master(8) uses the last).
     pub fn services(&self) -> &[Service] {
         &self.services
