@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 
 use super::lines::{self, is_space, Logical, Phys};
-use super::main_cf::{replace_at, skip_line};
+use super::main_cf::{replace_at, replace_many, skip_line, TextEdit};
 use super::{Diagnostic, EditError, Reporter, Severity};
 
 /// Postfix's `PCF_MASTER_BLANKS`: the field separators of master.cf.
@@ -805,6 +805,16 @@ impl MasterCf {
         }
         self.set_data(d);
         Ok(())
+    }
+
+    /// Apply many [`TextEdit`]s in one pass and parse the result once (see
+    /// [`MainCf::replace_many`](super::MainCf::replace_many)).
+    pub fn replace_many(&mut self, edits: &[TextEdit]) -> Vec<Result<(), EditError>> {
+        let (d, results) = replace_many(&self.data, &self.phys, edits);
+        if let Some(d) = d {
+            self.set_data(d);
+        }
+        results
     }
 
     /// Replace `expected` written at physical `line`, byte `column` (0-based).
