@@ -12,19 +12,29 @@ use crate::policy::{self, Selection};
 /// Run every check in `checks` that `sel` includes, in order, and return the findings:
 ///
 /// 1. each finding gets its default key ([`Finding::with_default_key`]) unless the check
-///    set one;
+///    set one, then quotes its file's lines as written
+///    ([`crate::checks::common::quote_as_written`]);
 /// 2. findings in a file the upgrade replaces drop to info ([`policy::apply_replaced`]),
 ///    then the policy decides `inhibitor` ([`policy::apply`]);
 /// 3. findings are sorted by [`report_order`] (inhibitors first, then severity
 ///    descending, then file and line);
 /// 4. of findings sharing a key only the first in that order is kept (the most severe).
+///
+/// No check runs when Postfix is not installed ([`policy::postfix_absent`]; the facts say
+/// so in their assumptions).
 pub fn run_checks(checks: &[&dyn Check], facts: &Facts, sel: &Selection) -> Vec<Finding> {
+    if policy::postfix_absent(facts).is_some() {
+        return Vec::new();
+    }
     let mut findings: Vec<Finding> = checks
         .iter()
         .filter(|c| sel.includes(c.id()))
         .flat_map(|c| c.run(facts))
         .map(|f| {
+            // the key from what the check located (stable across releases), then the
+            // quote as the file has it
             let mut f = f.with_default_key();
+            crate::checks::common::quote_as_written(facts, &mut f);
             policy::apply_replaced(&mut f, &|p| facts.replaced_on_upgrade(p));
             policy::apply(&mut f);
             f

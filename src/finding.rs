@@ -62,6 +62,11 @@ pub struct Location {
     pub parameter: Option<String>,
     /// The offending text, as written.
     pub text: Option<String>,
+    /// The file's physical lines `line..=end_line` exactly as written, which the text
+    /// report quotes; filled by the engine
+    /// ([`crate::checks::common::quote_as_written`]), not part of the JSON.
+    #[serde(skip)]
+    pub lines: Option<String>,
 }
 
 /// A resource related to a finding, in leapp's terms (`file`, `package`, `directory`, `service`).

@@ -254,6 +254,16 @@ impl Root {
         Ok(FileType::from_raw_mode(st.st_mode))
     }
 
+    /// The modification time of what a system path names (links followed inside the root).
+    pub fn modified(&self, system_path: impl AsRef<Path>) -> Result<std::time::SystemTime> {
+        let system_path = system_path.as_ref();
+        let h = self.handle(system_path)?;
+        let st = rustix::fs::fstat(&h).map_err(|e| io_at(system_path, e.into()))?;
+        let secs = u64::try_from(st.st_mtime).unwrap_or(0);
+        let nanos = u32::try_from(st.st_mtime_nsec).unwrap_or(0);
+        Ok(std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos))
+    }
+
     /// Open a regular file of the inspected system for reading. Anything else (a FIFO, a
     /// device, a socket, a directory) is refused before it is opened, so nothing blocks.
     pub fn open(&self, system_path: impl AsRef<Path>) -> Result<File> {

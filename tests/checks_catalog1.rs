@@ -193,7 +193,7 @@ fn plugin_package_7_to_8_high_when_rpm_says_missing_medium_when_unknown() {
             ),
         ]
     );
-    assert!(got.iter().all(|x| x.summary.contains("no rpm database")));
+    assert!(got.iter().all(|x| x.summary.contains("No rpm database")));
     let ldap = by_text(&got, "ldap:/etc/postfix/ldap-virtual.cf");
     assert_eq!(
         ldap.remediation.commands,
@@ -345,6 +345,11 @@ fn removed_restrictions_everywhere_low_while_the_target_only_warns() {
 
 // ---------------------------------------------------------------- deprecated-parameter
 
+/// What a finding says: its summary and its advice (the advice is said once, there).
+fn said(f: &Finding) -> String {
+    format!("{}\n{}", f.summary, f.remediation.hint)
+}
+
 #[test]
 fn deprecated_parameters_with_modern_equivalents() {
     let got = run(
@@ -360,14 +365,14 @@ fn deprecated_parameters_with_modern_equivalents() {
     );
     let tls = by_text(&got, "smtp_use_tls = yes");
     assert!(
-        tls.summary.contains("smtp_tls_security_level = may"),
+        said(tls).contains("smtp_tls_security_level = may"),
         "{}",
-        tls.summary
+        said(tls)
     );
     assert_eq!(tls.fix.applicability, Some(Applicability::Safe));
     // Postfix 2.10 has no smtp_dns_support_level: only after the upgrade
     let dns = by_text(&got, "disable_dns_lookups = yes");
-    assert!(!dns.fix.available && dns.summary.contains("after the upgrade"));
+    assert!(!dns.fix.available && said(dns).contains("after the upgrade"));
 
     let got = run(
         &collect(&fixture("el8-legacy"), None, "9"),
@@ -399,9 +404,9 @@ fn deprecated_parameters_with_modern_equivalents() {
         .iter()
         .find(|x| x.location.parameter.as_deref() == Some("postscreen_whitelist_interfaces"))
         .expect("postscreen rename on 8→10");
-    assert!(!ps.fix.available && ps.summary.contains("after the upgrade"));
+    assert!(!ps.fix.available && said(ps).contains("after the upgrade"));
     let per_site = by_text(&ten, "smtp_tls_per_site = hash:/etc/postfix/tls_per_site");
-    assert!(per_site.summary.contains("no mechanical conversion") && !per_site.fix.available);
+    assert!(said(per_site).contains("no mechanical conversion") && !per_site.fix.available);
     let dane = by_text(&ten, "tls_dane_digest_agility = on");
     assert_eq!(dane.severity, Severity::Low, "ignored since 3.2");
     let enforce = by_text(&ten, "smtpd_enforce_tls = yes");
@@ -409,9 +414,7 @@ fn deprecated_parameters_with_modern_equivalents() {
         enforce.location.service.as_deref(),
         Some("127.0.0.1:10025/inet")
     );
-    assert!(enforce
-        .summary
-        .contains("smtpd_tls_security_level = encrypt"));
+    assert!(said(enforce).contains("smtpd_tls_security_level = encrypt"));
     // the secondary instance is checked too
     assert!(ten
         .iter()
@@ -446,35 +449,36 @@ fn use_tls_is_deleted_when_a_security_level_is_set() {
     let got = run(&collect(&root, None, "10"), "deprecated-parameter");
     let tls = by_text(&got, "smtpd_use_tls = yes");
     assert!(
-        tls.summary.contains("overrides smtpd_use_tls"),
+        said(tls).contains("overrides smtpd_use_tls"),
         "{}",
-        tls.summary
+        said(tls)
     );
     assert_eq!(tls.fix.applicability, Some(Applicability::Safe));
     let fb = by_text(&got, "fallback_relay = ");
-    assert!(fb.summary.contains("built-in default"), "{}", fb.summary);
-    // the -o variants are judged against what the service inherits from main.cf
+    assert!(said(fb).contains("built-in default"), "{}", fb.summary);
+    // a renamed -o keeps its guard even when it equals what main.cf gives: renamed to
+    // the new name, not deleted (issue 10: `-o fallback_relay=` under its MX-loop comment)
     let o = got
         .iter()
         .find(|f| f.location.service.as_deref() == Some("relay/unix"))
         .unwrap();
-    assert!(o.summary.contains("what main.cf gives"), "{}", o.summary);
+    assert!(
+        said(o).contains("rename it to smtp_fallback_relay"),
+        "{}",
+        said(o)
+    );
     // an override that a stronger-sounding obsolete switch cannot reach: said plainly
     let weak = got
         .iter()
         .find(|f| f.location.service.as_deref() == Some("submission/inet"))
         .unwrap();
-    assert!(weak.summary.contains("has no effect"), "{}", weak.summary);
-    assert!(weak.summary.contains("smtpd_tls_security_level = encrypt"));
+    assert!(said(weak).contains("has no effect"), "{}", weak.summary);
+    assert!(said(weak).contains("smtpd_tls_security_level = encrypt"));
     let relay2 = got
         .iter()
         .find(|f| f.location.service.as_deref() == Some("relay2/unix"))
         .unwrap();
-    assert!(
-        relay2.summary.contains("has no effect"),
-        "{}",
-        relay2.summary
-    );
+    assert!(said(relay2).contains("has no effect"), "{}", said(relay2));
 }
 
 // ---------------------------------------------------------------- service-name-unresolvable

@@ -343,6 +343,9 @@ fn every_postmulti_instance_is_checked() {
         got,
         vec![
             ("berkeley-db-map", "/etc/postfix-out/main.cf", Some(8)),
+            // level 3.8 on the installed 3.5.9: fatal there (issue 10 item 7)
+            ("compatibility-level", "/etc/postfix-out/main.cf", Some(4)),
+            ("compatibility-level", "/etc/postfix/main.cf", Some(2)),
             ("unknown-parameter", "/etc/postfix-out/main.cf", Some(9)),
             (
                 "smtps-service-renamed",
@@ -352,7 +355,7 @@ fn every_postmulti_instance_is_checked() {
         ]
     );
     // commands act on the instance the finding is about
-    let unknown = &fs[1];
+    let unknown = &fs[3];
     assert_eq!(
         unknown.remediation.commands[0][..3],
         ["postconf", "-c", "/etc/postfix-out"]
@@ -655,8 +658,16 @@ fn compatibility_level_lists_only_unpinned_defaults() {
 
 #[test]
 fn compatibility_level_compares_numerically() {
-    // 3.10 > 3.8 although "3.10" < "3.8" as text
-    assert!(run("compatibility-level", "core-compat-new", None).is_empty());
+    // 3.10 > 3.8 although "3.10" < "3.8" as text: not below the target's level; the
+    // installed 3.5.9 cannot read it (a whole number only), and that is the one finding
+    let fs = run("compatibility-level", "core-compat-new", None);
+    assert_eq!(fs.len(), 1);
+    assert!(
+        fs[0].title.contains("not valid on the installed"),
+        "{}",
+        fs[0].title
+    );
+    assert!(!fs[0].summary.contains("below"), "{}", fs[0].summary);
     // RHEL 8 -> 9 with level 2: at the target's stock level
     assert!(run("compatibility-level", "core-smtps-el8", None).is_empty());
 }

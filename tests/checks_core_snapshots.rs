@@ -4,14 +4,18 @@
 use std::path::Path;
 use std::process::Command;
 
+mod support;
+
 fn check(root: &str, format: &str) -> (String, Option<i32>) {
     let base = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = base.join(root);
+    // a copy at a path of fixed length: the text report wraps lines that name the root
+    let copy = support::fixed_length_root(Some(&base.join(root)));
+    let dir = copy.path();
     let out = Command::new(env!("CARGO_BIN_EXE_postfix-preupgrade"))
         .env_remove("LEAPP_UPGRADE_PATH_TARGET_RELEASE")
         .env("NO_COLOR", "1")
         .arg("--root")
-        .arg(&dir)
+        .arg(dir)
         .args(["--color", "never", "check", "--format", format])
         .output()
         .expect("run postfix-preupgrade");

@@ -314,6 +314,7 @@ fn latin1_bytes_outside_the_fix_survive() {
         b"# R\xe9glages du serveur de courrier (Latin-1)\n\
         smtpd_banner = $myhostname ESMTP caf\xe9 cr\xe8me\n\
         alias_maps = lmdb:/etc/aliases\n\
+        alias_database = lmdb:/etc/aliases\n\
         # fin \xbb\n\
         default_database_type = lmdb\n",
     );
@@ -434,47 +435,6 @@ fn undo_without_backup_is_an_error() {
     assert!(text(&u).contains("no backup \"nope\""), "{}", text(&u));
 }
 
-/// Run `fix` on a pseudo-terminal (python3's pty module) and answer the prompt.
-fn fix_on_terminal(root: &Path, answer: &str) -> (String, i32) {
-    let script = r#"
-import os, pty, sys
-bin, root, answer = sys.argv[1], sys.argv[2], sys.argv[3]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(bin, [bin, "--root", root, "fix"])
-out = b""
-while b"Is this ok [y/N]: " not in out:
-    chunk = os.read(fd, 4096)
-    if not chunk:
-        break
-    out += chunk
-os.write(fd, answer.encode() + b"\n")
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, st = os.waitpid(pid, 0)
-sys.stdout.write(out.decode("utf-8", "replace"))
-sys.exit(os.waitstatus_to_exitcode(st))
-"#;
-    let o = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(BIN)
-        .arg(root)
-        .arg(answer)
-        .output()
-        .expect("python3 is installed");
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        o.status.code().unwrap_or(-1),
-    )
-}
-
 #[test]
 fn asks_on_a_terminal_like_dnf() {
     require_postfix_tools();
@@ -483,7 +443,7 @@ fn asks_on_a_terminal_like_dnf() {
         &[("etc/aliases", "postmaster: root\n")],
     );
     let before = snapshot(tmp.path(), &[]);
-    let (out, code) = fix_on_terminal(tmp.path(), "n");
+    let (out, code) = fix_on_terminal(tmp.path(), "n", None);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Is this ok [y/N]: "), "{out}");
     assert!(
@@ -491,7 +451,7 @@ fn asks_on_a_terminal_like_dnf() {
         "{out}"
     );
     assert_eq!(snapshot(tmp.path(), &[]), before);
-    let (out, code) = fix_on_terminal(tmp.path(), "y");
+    let (out, code) = fix_on_terminal(tmp.path(), "y", None);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("  Applied ("), "{out}");
     assert!(out.contains("Nothing inhibits the upgrade now."), "{out}");
@@ -566,4 +526,23 @@ fn fix_on_the_running_system_with_config_dir() {
     let bdir = Path::new("/var/lib/postfix-preupgrade/backups").join(&id);
     assert!(bdir.join("manifest.json").is_file());
     std::fs::remove_dir_all(&bdir).unwrap();
+}
+
+#[test]
+fn a_root_without_postfix_has_nothing_to_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    os_release(tmp.path(), "9.4");
+    let before = snapshot(tmp.path(), &[]);
+    let o = run(&["--root", &tmp.path().display().to_string(), "fix", "-y"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Postfix is not installed") && text(&o).contains("nothing to fix"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        snapshot(tmp.path(), &[]),
+        before,
+        "fix wrote into a root without Postfix"
+    );
 }

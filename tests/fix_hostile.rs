@@ -341,7 +341,30 @@ fn a_source_edited_after_postmap_is_not_switched_without_review() {
     let root = tmp.path();
     // edited after the last postalias: the .db Postfix uses still says alice
     std::fs::write(root.join("etc/aliases"), "postmaster: root\nroot: bob\n").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(root.join("etc/aliases.db"))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
     let r = s(root);
+    // the finding says so, and its fix needs review
+    let c = run(&["--root", &r, "check", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&c.stdout).unwrap();
+    let f = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "berkeley-db-map" && f["location"]["line"] == 1)
+        .unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(f["fix"]["applicability"], "review", "{f:#}");
+    assert!(
+        f["remediation"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("/etc/aliases changed after its .db was last built"),
+        "{f:#}"
+    );
     let main_before = std::fs::read(root.join("etc/postfix/main.cf")).unwrap();
     let o = run(&["--root", &r, "fix", "-y"]);
     let out = text(&o);
@@ -705,9 +728,23 @@ fn special_files_as_inputs_fail_cleanly_without_hanging() {
     )
     .unwrap();
     std::fs::create_dir_all(root.join("etc/pki")).unwrap();
+    std::fs::write(
+        root.join("etc/postfix/master.cf"),
+        "smtp      inet  n       -       n       -       -       smtpd\n\
+         mysubmit  inet  n       -       n       -       -       smtpd\n",
+    )
+    .unwrap();
     fifo(&root.join("etc/pki/cert.pem"));
     fifo(&root.join("etc/services"));
     fifo(&root.join("etc/hostname"));
+    // an unreadable /etc/services is said to be unreadable, not missing a name
+    let rs = s(root);
+    let o = run_bounded(&["--root", &rs, "check"], 30);
+    assert!(
+        text(&o).contains("/etc/services under the root could not be read"),
+        "{}",
+        text(&o)
+    );
     for cmd in [&["check"][..], &["fix", "-y"]] {
         let rs = s(root);
         let mut args = vec!["--root", rs.as_str()];
@@ -773,42 +810,15 @@ fn a_plan_gone_stale_at_the_prompt_changes_nothing() {
     let tmp = alias_root("postmaster: root\n");
     let root = tmp.path();
     // answer the prompt only after main.cf changed under the waiting fix
-    let script = r#"
-import os, pty, sys
-bin, root = sys.argv[1], sys.argv[2]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(bin, [bin, "--root", root, "fix"])
-out = b""
-while b"Is this ok [y/N]: " not in out:
-    chunk = os.read(fd, 4096)
-    if not chunk:
-        break
-    out += chunk
-with open(root + "/etc/postfix/main.cf", "a") as f:
-    f.write("relayhost = [edited.example.com]\n")
-os.write(fd, b"y\n")
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, st = os.waitpid(pid, 0)
-sys.stdout.write(out.decode("utf-8", "replace"))
-sys.exit(os.waitstatus_to_exitcode(st))
-"#;
-    let o = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(BIN)
-        .arg(root)
-        .output()
-        .expect("python3 is installed");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(2), "{out}");
+    let (out, code) = fix_on_terminal(
+        root,
+        "y",
+        Some((
+            &root.join("etc/postfix/main.cf"),
+            "relayhost = [edited.example.com]\n",
+        )),
+    );
+    assert_eq!(code, 2, "{out}");
     assert!(
         out.contains("changed since the plan was made; nothing was changed"),
         "{out}"

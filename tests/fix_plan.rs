@@ -377,3 +377,141 @@ fn nis_member_needs_unsafe() {
     assert_eq!(plan.changes.len(), 1);
     assert_eq!(plan.changes[0].new, b"alias_maps = hash:/etc/aliases\n");
 }
+
+/// The main.cf the plan writes, as text.
+fn planned_main(plan: &fix::Plan) -> String {
+    plan.changes
+        .iter()
+        .find(|c| c.path.ends_with("main.cf"))
+        .map(|c| String::from_utf8_lossy(&c.new).into_owned())
+        .unwrap_or_default()
+}
+
+/// Issue 10 item 1: a table reached through alias_maps' built-in default (no alias_maps
+/// line) is switched by pinning alias_maps (and alias_database) to lmdb and building
+/// /etc/aliases with postalias; the plan of the planned config is empty.
+#[test]
+fn alias_maps_reached_through_its_default_is_pinned_and_built_with_postalias() {
+    let tmp = root_with(
+        b"default_database_type = lmdb\nlocal_recipient_maps = unix:passwd.byname $alias_maps\n\
+          proxy_read_maps = $local_recipient_maps $mydestination\n",
+        b"smtp inet n - n - - smtpd\n",
+        "9.4",
+    );
+    std::fs::write(tmp.path().join("etc/aliases"), "postmaster: root\n").unwrap();
+    let plan = fix::plan(&facts(tmp.path(), Some("10")), &only("berkeley-db-map"));
+    let main = planned_main(&plan);
+    assert!(
+        main.contains("\nalias_maps = lmdb:/etc/aliases\n"),
+        "{main}"
+    );
+    assert!(
+        main.contains("\nalias_database = lmdb:/etc/aliases\n"),
+        "{main}"
+    );
+    let tools: Vec<_> = plan.rebuilds.iter().map(|r| r.argv()).collect();
+    assert_eq!(
+        tools,
+        [["postalias", "-c", "/etc/postfix", "lmdb:/etc/aliases"]],
+        "{}",
+        fix::render_plan(&plan)
+    );
+    for c in &plan.changes {
+        let host = tmp.path().join(c.path.strip_prefix("/").unwrap());
+        std::fs::write(host, &c.new).unwrap();
+    }
+    let again = fix::plan(&facts(tmp.path(), Some("10")), &only("berkeley-db-map"));
+    assert!(again.is_empty(), "{}", fix::render_plan(&again));
+}
+
+/// Issue 10 item 2: a table that is an alias table through `$name` (virtual_alias_maps
+/// would be postmap, but here alias_maps names the same file through $mine) is built
+/// only with postalias, never postmap.
+#[test]
+fn alias_table_through_a_name_is_built_only_with_postalias() {
+    let tmp = root_with(
+        b"default_database_type = lmdb\nmine = hash:/etc/postfix/aliases\n\
+          alias_maps = $mine\nalias_database = $mine\nlocal_recipient_maps = $alias_maps\n",
+        b"smtp inet n - n - - smtpd\n",
+        "9.4",
+    );
+    std::fs::write(tmp.path().join("etc/postfix/aliases"), "postmaster: root\n").unwrap();
+    let plan = fix::plan(&facts(tmp.path(), Some("10")), &only("berkeley-db-map"));
+    let argv: Vec<_> = plan.rebuilds.iter().map(|r| r.argv()).collect();
+    assert_eq!(
+        argv,
+        [[
+            "postalias",
+            "-c",
+            "/etc/postfix",
+            "lmdb:/etc/postfix/aliases"
+        ]]
+    );
+    assert!(planned_main(&plan).contains("mine = lmdb:/etc/postfix/aliases"));
+}
+
+/// Issue 10 item 6: the default-database-type fix does what its advice says: explicit
+/// lmdb alias_maps/alias_database and the alias table built, not only
+/// default_database_type.
+#[test]
+fn default_database_type_fix_also_pins_and_builds_the_alias_tables() {
+    let tmp = root_with(
+        b"myhostname = mail.example.com\n",
+        b"smtp inet n - n - - smtpd\n",
+        "9.4",
+    );
+    std::fs::write(tmp.path().join("etc/aliases"), "postmaster: root\n").unwrap();
+    let plan = fix::plan(&facts(tmp.path(), Some("10")), &only("berkeley-db-map"));
+    let main = planned_main(&plan);
+    for line in [
+        "default_database_type = lmdb",
+        "alias_maps = lmdb:/etc/aliases",
+        "alias_database = lmdb:/etc/aliases",
+    ] {
+        assert!(main.lines().any(|l| l == line), "no {line:?} in:\n{main}");
+    }
+    let argv: Vec<_> = plan.rebuilds.iter().map(|r| r.argv()).collect();
+    assert_eq!(
+        argv,
+        [["postalias", "-c", "/etc/postfix", "lmdb:/etc/aliases"]]
+    );
+
+    // untyped alias_database: rebuilt with postalias as the new default type
+    let tmp = root_with(
+        b"alias_database = /etc/aliases\nalias_maps = hash:/etc/aliases\n",
+        b"smtp inet n - n - - smtpd\n",
+        "9.4",
+    );
+    std::fs::write(tmp.path().join("etc/aliases"), "postmaster: root\n").unwrap();
+    let plan = fix::plan(&facts(tmp.path(), Some("10")), &only("berkeley-db-map"));
+    assert!(plan
+        .rebuilds
+        .iter()
+        .all(|r| r.tool == fix::plan::Tool::Postalias && r.map_type == "lmdb"));
+    assert!(!plan.rebuilds.is_empty(), "{}", fix::render_plan(&plan));
+}
+
+/// Issue 10: `-o fallback_relay=` (the empty guard against MX loops in old Debian
+/// master.cf files) is renamed to `smtp_fallback_relay=`, the name upstream gave it,
+/// not deleted because its value equals what it inherits.
+#[test]
+fn empty_fallback_relay_override_is_renamed_not_deleted() {
+    let master = b"smtp inet n - n - - smtpd\n\
+        # When relaying mail as backup MX, disable fallback_relay to avoid MX loops\n\
+        relay unix - - n - - smtp\n    -o fallback_relay=\n";
+    let tmp = root_with(b"myhostname = mail.example.com\n", master, "9.4");
+    let plan = fix::plan(
+        &facts(tmp.path(), Some("10")),
+        &only("deprecated-parameter"),
+    );
+    let new = plan
+        .changes
+        .iter()
+        .find(|c| c.path.ends_with("master.cf"))
+        .map(|c| String::from_utf8_lossy(&c.new).into_owned())
+        .unwrap_or_else(|| panic!("master.cf unchanged:\n{}", fix::render_plan(&plan)));
+    assert!(
+        new.ends_with("relay unix - - n - - smtp\n    -o smtp_fallback_relay=\n"),
+        "{new}"
+    );
+}

@@ -140,6 +140,7 @@ fn rpms_have_the_expected_files() {
     for f in [
         ".leapp/info",
         ".leapp/leapp.conf",
+        "actors/postfix_preupgrade_scanner/actor.py",
         "actors/postfix_preupgrade_check/actor.py",
         "actors/postfix_preupgrade_fix/actor.py",
         "libraries/postfixpreupgrade.py",
@@ -151,6 +152,13 @@ fn rpms_have_the_expected_files() {
             "{path} not in the leapp RPM:\n{leapp}"
         );
     }
+    assert!(
+        leapp
+            .lines()
+            .any(|l| l == "/etc/leapp/repos.d/postfix_preupgrade"),
+        "the repository's own link in /etc/leapp/repos.d/ (leapp-repository < 0.26 has \
+         none):\n{leapp}"
+    );
     assert!(!leapp.contains("/tests"), "tests are not shipped:\n{leapp}");
     assert!(
         !leapp.contains("__pycache__") && !leapp.contains(".pyc"),
@@ -342,22 +350,31 @@ fn rpms_install_into_an_empty_root() {
         "{rendered}"
     );
 
-    // Leapp: the repository is under custom-repositories, which leapp-repository 0.26+ links
-    // from /etc/leapp/repos.d/ (README: the same `ln -s` for older versions).
+    // Leapp: the package links its repository from /etc/leapp/repos.d/ itself (older
+    // leapp-repository has no link there); leapp-repository 0.26+ also links the whole
+    // custom-repositories directory: both reach the same repository (one id, loaded once).
     let repos_d = root.join("etc/leapp/repos.d");
-    std::fs::create_dir_all(&repos_d).unwrap();
     std::os::unix::fs::symlink(
         "/usr/share/leapp-repository/custom-repositories",
         repos_d.join("custom-repositories"),
     )
     .unwrap();
-    // Resolve the absolute link inside the root, as leapp inside the root would.
-    let info_path = root.join(
-        std::fs::read_link(repos_d.join("custom-repositories"))
+    // Resolve the absolute links inside the root, as leapp inside the root would.
+    let inside = |link: &str| {
+        root.join(
+            std::fs::read_link(repos_d.join(link))
+                .unwrap()
+                .strip_prefix("/")
+                .unwrap(),
+        )
+    };
+    let own = inside("postfix_preupgrade");
+    assert_eq!(own, root.join(LEAPP_REPO));
+    let info_path = own.join(".leapp/info");
+    assert_eq!(
+        std::fs::read(&info_path).unwrap(),
+        std::fs::read(inside("custom-repositories").join("postfix_preupgrade/.leapp/info"))
             .unwrap()
-            .strip_prefix("/")
-            .unwrap()
-            .join("postfix_preupgrade/.leapp/info"),
     );
     let info: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&info_path).unwrap()).unwrap();

@@ -67,6 +67,8 @@ fn findings() -> Vec<Finding> {
     bdb.location.text = Some(
         "virtual_alias_maps = hash:/etc/postfix/virtual,\n    proxy:btree:/etc/postfix/more".into(),
     );
+    // these are the file's lines: what the engine would quote
+    bdb.location.lines = bdb.location.text.clone();
     bdb.related = vec![
         Related::file("/etc/postfix/virtual"),
         Related::package("postfix-lmdb"),
@@ -100,6 +102,8 @@ fn findings() -> Vec<Finding> {
     smtps.location.end_line = Some(19);
     smtps.location.service = Some("smtps/inet".into());
     smtps.location.text = Some("smtps     inet  n       -       n       -       -       smtpd\n  -o syslog_name=postfix/smtps\n  -o smtpd_tls_wrappermode=yes".into());
+    // these are the file's lines: what the engine would quote
+    smtps.location.lines = smtps.location.text.clone();
     smtps.fix = FixInfo::review();
 
     let mut compat = Finding::new(
@@ -127,6 +131,8 @@ fn findings() -> Vec<Finding> {
     unknown.location.line = Some(40);
     unknown.location.parameter = Some("rhel_ipv6_normalize".into());
     unknown.location.text = Some("rhel_ipv6_normalize = yes".into());
+    // these are the file's lines: what the engine would quote
+    unknown.location.lines = unknown.location.text.clone();
     unknown.remediation.hint = "Remove the line; it's ignored with a warning.".into();
     unknown.remediation.commands = vec![vec![
         "postconf".into(),
@@ -263,9 +269,11 @@ fn text_report_groups_inhibitors_first_and_quotes_commands() {
     pos("    | virtual_alias_maps = hash:/etc/postfix/virtual,");
     pos("    $ postmap lmdb:/etc/postfix/virtual");
     pos("    $ postconf -c /etc/postfix compatibility_level=3.6");
-    pos(
-        "Automatic fix (needs review): postfix-preupgrade fix --unsafe --only smtps-service-renamed",
-    );
+    // wrapped at 80 columns: compare with the line breaks taken out
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains(
+        "Automatic fix (needs review): postfix-preupgrade fix --unsafe --only smtps-service-renamed"
+    ));
     pos("The upgrade is inhibited: 1 finding(s)");
 }
 

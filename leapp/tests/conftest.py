@@ -20,7 +20,17 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "needs_check: runs the real binary's `check` on fixture roots "
-        "(deselected until `check` lands; see tests/pkg_leapp.rs)",
+        "(tests/pkg_leapp.rs runs them with the built binary)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "story: the upgrade story end to end on copies of real roots, with the real binary, "
+        "rpm and rpmbuild (tests/pkg_leapp.rs runs them)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "real_leapp: inside the real leapp framework (opt-in: a Python that has leapp; "
+        "tests/pkg_leapp.rs runs them when there is one)",
     )
 
 

@@ -2,34 +2,46 @@
 
 - data/check-leapp.json and data/check.json are documents shaped exactly as interface.md
   says `check --format leapp` / `--format json` print them;
-- tests marked needs_check run the real binary on the fixture roots in roots/.
-Every report the library creates is serialised the way leapp writes leapp-report.json
-(reporting_standin.py) and validated against leapp's own report schema.
+- tests marked needs_check run the real binary on the fixture roots in roots/;
+- test_upgrade_story.py (marker story) runs the whole upgrade story on copies of real roots.
+Every report goes through the strict stand-in of leapp's `reporting` (reporting_standin.py)
+and is validated, as leapp writes it, against leapp's own report schemas.
 """
-import copy
 import json
 import os
-import subprocess
+import re
 
 import jsonschema
 import pytest
 
 import postfixpreupgrade as lib
+import reporting_standin as standin
 from conftest import HERE, load
-from reporting_standin import OldReporting, Reporting
+from reporting_standin import Dialogs, OldReporting, Reporting
+
+BDB_KEY = "3f1c0e9a7b5d2c4e6a8b0d1f3e5c7a9b1d3f5e7a"
+CERT_KEY = "1111111111aaaaaaaaaa2222222222bbbbbbbbbb"
+SMTPS_KEY = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"
+
+
+def facts_doc(packages=("postfix",)):
+    return json.dumps({"postfix": {"version": "3.5.9", "rpmdb": {
+        "packages": [{"name": p, "version": "3.5.9"} for p in packages]}}})
 
 
 class Documents(object):
-    """A runner that answers `check --format leapp|json` with fixed documents and records
-    every argv it was given."""
+    """A runner that answers `facts` and `check --format leapp|json` with fixed documents and
+    records every argv it was given."""
 
-    def __init__(self, leapp_doc, json_doc, rc=0):
-        self.docs = {"leapp": leapp_doc, "json": json_doc}
+    def __init__(self, leapp_doc, json_doc, rc=0, facts=None):
+        self.docs = {"leapp": leapp_doc, "json": json_doc, "facts": facts or facts_doc()}
         self.rc = rc
         self.calls = []
 
     def __call__(self, argv):
         self.calls.append(argv)
+        if argv[-1] == "facts":
+            return 0, self.docs["facts"], ""
         fmt = argv[argv.index("--format") + 1]
         return self.rc, self.docs[fmt], ""
 
@@ -42,114 +54,202 @@ def json_doc():
     return load("check.json")
 
 
-def validate(entries, schema):
-    jsonschema.validate({"leapp_run_id": "0b7f3a52-3c1e-4a59-9d8e-6f2c1b0a9e11", "entries": entries}, schema)
+def validate(reporting, schema, version="1.2.0"):
+    jsonschema.validate({"leapp_run_id": "0b7f3a52-3c1e-4a59-9d8e-6f2c1b0a9e11",
+                         "entries": reporting.entries(version)}, schema)
 
 
 MAPPED = ("title", "summary", "severity", "audience", "groups", "key", "detail")
 
 
+class Run(object):
+    """scan + process_check with the stand-ins, recording what the actor produced."""
+
+    def __init__(self, runner, answer=None, env=None, rpm_tasks=True, reporting=None, binary="/b"):
+        self.reporting = reporting or Reporting()
+        self.dialogs = Dialogs({} if answer is None else {lib.DIALOG_SCOPE: {lib.DIALOG_KEY: answer}})
+        self.plans, self.rpm_tasks = [], []
+        self.scan = lib.scan(runner, binary, env or {})
+        self.parts = lib.process_check(
+            self.reporting, self.scan,
+            lambda: self.dialogs.ask(lib.DIALOG_SCOPE, lib.DIALOG_KEY, lib.DIALOG_CHOICES),
+            self.plans.append, self.rpm_tasks.append if rpm_tasks else None)
+        self.dialogs.verify(self.reporting)
+
+    def by_key(self, key):
+        (r,) = [r for r in self.reporting.reports if r["key"] == key]
+        return r
+
+    def inhibitors(self):
+        return [r["key"] for r in self.reporting.reports if "inhibitor" in r.get("groups", [])]
+
+
 def test_sample_document_is_valid_leapp(schema120):
-    validate(json.loads(leapp_doc())["entries"], schema120)
+    jsonschema.validate(json.loads(leapp_doc()), schema120)
 
 
-def test_every_entry_becomes_the_same_report(schema120):
-    reporting = Reporting()
-    runner = Documents(leapp_doc(), json_doc())
-    asked = []
-    lib.process_check(reporting, lambda: asked.append(1), lambda plan: None, {}, runner)
+def test_every_entry_becomes_the_same_report(schema120, schema110):
+    run = Run(Documents(leapp_doc(), json_doc()), answer="False")
     source = json.loads(leapp_doc())["entries"]
-    assert len(reporting.reports) == len(source)
-    for got, want in zip(reporting.reports, source):
+    got = run.reporting.entries()
+    for want in source:
+        (g,) = [e for e in got if e["key"] == want["key"]]
         for field in MAPPED:
-            assert got.get(field) == want.get(field), field
-        assert got["actor"] == lib.ACTOR_CHECK
-    validate(reporting.reports, schema120)
-    # The inhibitors stay inhibitors when the question is not answered.
-    assert [r["key"] for r in reporting.reports if "inhibitor" in r["groups"]] == [
-        "3f1c0e9a7b5d2c4e6a8b0d1f3e5c7a9b1d3f5e7a",
-        "1111111111aaaaaaaaaa2222222222bbbbbbbbbb",
-    ]
-    assert asked == [1]
+            assert g.get(field) == want.get(field), field
+        assert g["actor"] == lib.ACTOR_CHECK
+    validate(run.reporting, schema120)
+    validate(run.reporting, schema110, "1.1.0")
+    assert run.inhibitors() == [BDB_KEY, CERT_KEY]
 
 
 def test_target_comes_from_leapp_environment():
     runner = Documents(leapp_doc(), json_doc())
-    lib.process_check(Reporting(), lambda: None, lambda p: None,
-                      {"LEAPP_UPGRADE_PATH_TARGET_RELEASE": "10.0"}, runner, binary="/usr/bin/ppu")
-    assert runner.calls[0] == ["/usr/bin/ppu", "--target", "10.0", "check", "--format", "leapp"]
-    assert runner.calls[1] == ["/usr/bin/ppu", "--target", "10.0", "check", "--format", "json"]
+    Run(runner, env={"LEAPP_UPGRADE_PATH_TARGET_RELEASE": "10.0"}, binary="/usr/bin/ppu")
+    assert runner.calls == [
+        ["/usr/bin/ppu", "--target", "10.0", "facts"],
+        ["/usr/bin/ppu", "--target", "10.0", "check", "--format", "leapp"],
+        ["/usr/bin/ppu", "--target", "10.0", "check", "--format", "json"],
+    ]
     runner = Documents(leapp_doc(), json_doc())
-    lib.process_check(Reporting(), lambda: None, lambda p: None, {}, runner, binary="/usr/bin/ppu")
-    assert runner.calls[0] == ["/usr/bin/ppu", "check", "--format", "leapp"]
+    Run(runner)
+    assert runner.calls[1] == ["/b", "check", "--format", "leapp"]
 
 
-def test_no_question_without_a_fixable_inhibitor():
-    doc = json.loads(leapp_doc())
-    # Only the unfixable inhibitor and the low finding remain.
-    doc["entries"] = doc["entries"][1:]
-    runner = Documents(json.dumps(doc), json_doc())
-    asked = []
-    reporting = Reporting()
-    lib.process_check(reporting, lambda: asked.append(1), lambda p: asked.append(p), {}, runner)
-    assert asked == []
-    assert len(reporting.reports) == 2
-    # No inhibitor at all: the JSON document is not even needed.
-    doc["entries"] = doc["entries"][:1]
-    runner = Documents(json.dumps(doc), "not used")
-    lib.process_check(Reporting(), lambda: asked.append(1), lambda p: asked.append(p), {}, runner)
-    assert [c[-1] for c in runner.calls] == ["leapp"]
+def test_binary_path_has_a_development_override():
+    assert lib.binary_path({}) == "/usr/bin/postfix-preupgrade"
+    assert lib.binary_path({"LEAPP_DEVEL_POSTFIX_PREUPGRADE_BINARY": "/tmp/ppu"}) == "/tmp/ppu"
+    assert lib.BINARY_ENV.startswith("LEAPP_DEVEL_")
 
 
-@pytest.mark.parametrize("answer", [False, None])
-def test_declined_fix_keeps_inhibitors(answer):
-    reporting = Reporting()
-    plans = []
-    lib.process_check(reporting, lambda: answer, plans.append, {}, Documents(leapp_doc(), json_doc()))
-    assert plans == []
-    assert sum("inhibitor" in r["groups"] for r in reporting.reports) == 2
+def test_nothing_when_postfix_is_not_installed():
+    runner = Documents("not used", "not used", facts=facts_doc(packages=("postfix-pcre",)))
+    run = Run(runner, answer="True")
+    assert run.scan["installed"] is False
+    assert run.reporting.reports == [] and run.plans == [] and run.rpm_tasks == []
+    assert [c[-1] for c in runner.calls] == ["facts"]
+    assert lib.process_check(Reporting(), None, lambda: 1 / 0, None) == []
 
 
-def test_accepted_fix_defers_fixable_inhibitors(schema120):
-    reporting = Reporting()
-    plans = []
-    lib.process_check(reporting, lambda: True, plans.append, {}, Documents(leapp_doc(), json_doc()))
-    assert plans == [{
-        "apply": True,
-        "check_ids": ["berkeley-db-map", "smtps-service-renamed"],
-        "source_release": "9.4",
-        "target_release": "10",
-        "postfix_version": "3.5.9",
-    }]
-    bdb, smtps, cert = reporting.reports
-    assert "inhibitor" not in bdb["groups"] and "email" in bdb["groups"]
-    assert "postfix_preupgrade_fix.confirm=True" in bdb["summary"]
-    # Not an inhibitor before: unchanged. No safe fix: still inhibits.
-    assert smtps["summary"] == json.loads(leapp_doc())["entries"][1]["summary"]
-    assert "inhibitor" in cert["groups"]
-    validate(reporting.reports, schema120)
+def test_no_question_without_a_deferrable_inhibitor():
+    doc = json.loads(json_doc())
+    # berkeley-db-map's fix is not available: nothing to defer.
+    doc["findings"][0]["fix"] = {"available": False, "applicability": None}
+    run = Run(Documents(leapp_doc(), json.dumps(doc)))
+    assert run.dialogs.unanswered == [] and run.plans == []
+    assert run.inhibitors() == [BDB_KEY, CERT_KEY]
+    assert lib.KEY_FIX_DIALOG not in [r["key"] for r in run.reporting.reports]
 
 
-def test_schema_110_entries_and_old_leapp(schema110):
-    doc = json.loads(leapp_doc())
-    for e in doc["entries"]:
-        groups = e.pop("groups")
-        e["flags"] = [g for g in groups if g in ("inhibitor", "failure")]
-        e["tags"] = [g for g in groups if g not in ("inhibitor", "failure")]
-    jsonschema.validate(doc, schema110)
+@pytest.mark.parametrize("answer", ["False", None])
+def test_declined_or_unanswered_fix_keeps_inhibitors(schema120, answer):
+    run = Run(Documents(leapp_doc(), json_doc()), answer=answer)
+    assert run.plans == [] and run.rpm_tasks == []
+    dialog = run.by_key(lib.KEY_FIX_DIALOG)
+    for state in ("- True", "- False", "- no answer"):
+        assert state in dialog["summary"]
+    this_run = "False (this run)" if answer else "no answer (this run)"
+    assert this_run in dialog["summary"]
+    assert "* Berkeley DB lookup tables" in dialog["summary"]
+    if answer is None:
+        # leapp's own inhibitor for the unanswered question; its command answers False.
+        missing = [r for r in run.reporting.reports if r["title"] == "Missing required answers in the answer file"]
+        assert len(missing) == 1
+        commands = [r["context"] for r in missing[0]["detail"]["remediations"] if r["type"] == "command"]
+        assert commands == [["leapp", "answer", "--section", "postfix_preupgrade_fix.confirm=False"]]
+        assert run.inhibitors() == [BDB_KEY, CERT_KEY, missing[0]["key"]]
+    else:
+        assert run.inhibitors() == [BDB_KEY, CERT_KEY]
+    validate(run.reporting, schema120)
+
+
+def test_accepted_fix_defers_exactly_the_listed_checks(schema120):
+    run = Run(Documents(leapp_doc(), json_doc()), answer="True")
+    # smtps-service-renamed has a safe fix but inhibits nothing: not in the plan.
+    (plan,) = run.plans
+    assert plan["check_ids"] == ["berkeley-db-map"]
+    assert [d["key"] for d in plan["deferred"]] == [BDB_KEY]
+    assert plan["deferred"][0]["location"] == "/etc/postfix/main.cf:4"
+    assert (plan["source_release"], plan["target_release"]) == ("9.4", "10")
+    assert "postfix_version" not in plan
+    assert run.rpm_tasks == [["postfix-lmdb"]]
+    assert run.inhibitors() == [CERT_KEY], "no safe fix: still inhibits"
+    bdb = run.by_key(BDB_KEY)
+    assert "email" in bdb["groups"] and "confirm=True" in bdb["summary"]
+    assert run.by_key(SMTPS_KEY)["summary"] == json.loads(leapp_doc())["entries"][1]["summary"]
+    dialog = run.by_key(lib.KEY_FIX_DIALOG)
+    assert "True (this run)" in dialog["summary"]
+    assert "postfix-lmdb" in dialog["summary"]
+    assert "--only berkeley-db-map`" in dialog["summary"]
+    validate(run.reporting, schema120)
+    # Model fields: the plan has exactly the fields of PostfixPreupgradeFixPlan.
+    assert set(plan) == model_fields("PostfixPreupgradeFixPlan")
+    assert set(plan["deferred"][0]) == model_fields("PostfixPreupgradeDeferred")
+    assert set(run.scan) == model_fields("PostfixPreupgradeScan")
+    assert set(run.scan["findings"][0]) == model_fields("PostfixPreupgradeFinding")
+
+
+def test_installed_lmdb_needs_no_rpm_task():
+    runner = Documents(leapp_doc(), json_doc(), facts=facts_doc(("postfix", "postfix-lmdb")))
+    run = Run(runner, answer="True")
+    assert run.rpm_tasks == [] and run.plans[0]["check_ids"] == ["berkeley-db-map"]
+
+
+def test_without_rpm_tasks_berkeley_db_is_not_deferred():
+    # No RpmTransactionTasks model: postfix-lmdb cannot be installed, the inhibitor stays.
+    run = Run(Documents(leapp_doc(), json_doc()), answer="True", rpm_tasks=False)
+    assert run.plans == [] and run.dialogs.unanswered == []
+    assert run.inhibitors() == [BDB_KEY, CERT_KEY]
+
+
+def test_a_check_leapp_does_not_know_is_never_deferred():
+    doc = json.loads(json_doc())
+    doc["findings"][0]["id"] = "config-syntax"
+    run = Run(Documents(leapp_doc(), json.dumps(doc)), answer="True")
+    assert run.plans == [] and run.inhibitors() == [BDB_KEY, CERT_KEY]
+
+
+def model_fields(name):
+    path = os.path.join(HERE, "..", "postfix_preupgrade", "models", "postfixpreupgrade.py")
+    with open(path) as f:
+        source = f.read()
+    body = source.split("class {}(Model):".format(name))[1].split("\nclass ")[0]
+    return set(re.findall(r"^    (\w+) = fields\.", body, re.M))
+
+
+def test_old_leapp_gets_tags_constants(schema110):
+    with pytest.raises(TypeError):
+        OldReporting.Tags(["email"])
     reporting = OldReporting()
-    lib.process_check(reporting, lambda: None, lambda p: None, {}, Documents(json.dumps(doc), json_doc()))
-    for got, want in zip(reporting.reports, doc["entries"]):
-        assert got["flags"] == want["flags"]
-        assert got["tags"] == want["tags"]
-        assert got["key"] == want["key"]
-    jsonschema.validate({"leapp_run_id": doc["leapp_run_id"], "entries": reporting.reports}, schema110)
+    run = Run(Documents(leapp_doc(), json_doc()), answer="False", reporting=reporting)
+    want = json.loads(leapp_doc())["entries"]
+    for w in want:
+        (got,) = [r for r in reporting.reports if r["key"] == w["key"]]
+        assert got["flags"] == [g for g in w["groups"] if g == "inhibitor"]
+        assert got["tags"] == [g for g in w["groups"] if g != "inhibitor"]
+    validate(run.reporting, schema110, "1.1.0")
 
 
-def failure_of(runner, binary=lib.BINARY):
+@pytest.mark.parametrize("bad", [
+    lambda r: [r.Title("t"), r.Summary("s"), r.Severity("critical"), r.Key("k")],
+    lambda r: [r.Title("t"), r.Summary("s"), r.Audience("admins"), r.Key("k")],
+    lambda r: [r.Title("t"), r.Summary("s"), r.Key("  ")],
+    lambda r: [r.Title("t"), r.Summary("s"), r.Key(None)],
+    lambda r: [r.Title(["t"]), r.Summary("s"), r.Key("k")],
+    lambda r: [r.Title("t"), r.Summary("s"), r.Groups("inhibitor"), r.Key("k")],
+    lambda r: [r.Title("t"), r.Summary("s"), r.Remediation(commands=["postfix-preupgrade fix"]), r.Key("k")],
+    lambda r: [r.Title("t"), r.Title("u"), r.Summary("s"), r.Key("k")],
+    lambda r: [r.Summary("s"), r.Key("k")],
+    lambda r: [r.Title("t"), r.Summary("s"), r.RelatedResource("file", None), r.Key("k")],
+])
+def test_standin_rejects_what_leapp_rejects(bad):
+    with pytest.raises((TypeError, ValueError)):
+        Reporting().create_report(bad(Reporting))
+
+
+def failure_of(runner, binary="/b"):
     reporting = Reporting()
-    parts = lib.process_check(reporting, lambda: None, lambda p: None,
-                              {"LEAPP_UPGRADE_PATH_TARGET_RELEASE": "9.6"}, runner, binary=binary)
+    result = lib.scan(runner, binary, {"LEAPP_UPGRADE_PATH_TARGET_RELEASE": "9.6"})
+    parts = lib.process_check(reporting, result, lambda: 1 / 0, lambda p: 1 / 0, lambda p: 1 / 0)
     assert len(reporting.reports) == 1 and len(parts) == 1
     report = reporting.reports[0]
     assert "failure" in report["groups"]
@@ -157,84 +257,116 @@ def failure_of(runner, binary=lib.BINARY):
     return report
 
 
+def stdlib(binary):
+    """A runner over the stand-in of leapp.libraries.stdlib.run for `binary`."""
+    runner = lib.stdlib_runner(standin.run)
+    return lambda argv: runner([binary] + argv[1:])
+
+
 def test_missing_binary_is_a_failure_report(schema120, tmp_path):
     missing = str(tmp_path / "no-such-binary")
-    report = failure_of(lib.run_command, binary=missing)
+    report = failure_of(lib.stdlib_runner(standin.run), binary=missing)
     assert "cannot run " + missing in report["summary"]
     assert "upgrade to 9.6" in report["summary"]
-    validate([report], schema120)
 
 
-def test_failing_binary_is_a_failure_report(schema120, tmp_path):
+def test_failing_binary_is_a_failure_report(tmp_path):
     # A real program that fails the way the binary does on bad usage: exit 2, a message.
     script = tmp_path / "failing"
     script.write_text(u"#!/bin/sh\necho 'postfix-preupgrade: error: /etc/postfix/main.cf line 3: bad' >&2\nexit 2\n")
     os.chmod(str(script), 0o755)
-    report = failure_of(lib.run_command, binary=str(script))
+    report = failure_of(stdlib(str(script)))
     assert "failed with exit status 2" in report["summary"]
     assert "main.cf line 3: bad" in report["summary"]
-    validate([report], schema120)
 
 
 @pytest.mark.parametrize("output", ["", "not json", "[1, 2]", '{"entries": "x"}', '{"entries": [{"title": "t"}]}'])
 def test_unusable_output_is_a_failure_report(output):
-    report = failure_of(lambda argv: (0, output, ""))
-    assert report["severity"] == "high"
+    def runner(argv):
+        return (0, facts_doc(), "") if argv[-1] == "facts" else (0, output, "")
+    assert failure_of(runner)["severity"] == "high"
 
 
 def test_failure_in_the_json_run_is_reported_too():
     class SecondFails(Documents):
         def __call__(self, argv):
             rc, out, err = Documents.__call__(self, argv)
-            return (rc, out, err) if argv[-1] == "leapp" else (2, "", "boom")
+            return (rc, out, err) if argv[-1] != "json" else (2, "", "boom")
 
-    report = failure_of(SecondFails(leapp_doc(), json_doc()))
-    assert "boom" in report["summary"]
-
-
-PLAN = {"apply": True, "check_ids": ["berkeley-db-map", "smtps-service-renamed"],
-        "source_release": "9.4", "target_release": "10", "postfix_version": "3.5.9"}
+    assert "boom" in failure_of(SecondFails(leapp_doc(), json_doc()))["summary"]
 
 
-@pytest.mark.parametrize("rc,severity,failure", [(0, "info", False), (3, "high", True), (2, "high", True)])
-def test_fix_actor_runs_the_plan(schema120, rc, severity, failure):
-    calls = []
+PLAN = {"apply": True, "check_ids": ["berkeley-db-map"],
+        "deferred": [{"key": BDB_KEY, "check_id": "berkeley-db-map",
+                      "title": "Berkeley DB lookup tables are not supported on RHEL 10",
+                      "location": "/etc/postfix/main.cf:4"}],
+        "source_release": "9.4", "target_release": "10"}
+
+FIX_OUTPUT = ("Fixes applied now:\n  [berkeley-db-map] (safe) hash -> lmdb at /etc/postfix/main.cf "
+              "line 4: hash:/etc/aliases (alias_maps)\n\nBackup 20261127T180000Z saved in /x\n")
+
+
+def fix_runner(rc, remaining_keys, calls):
+    doc = json.loads(json_doc())
+    doc["findings"] = [f for f in doc["findings"] if f["key"] in remaining_keys]
 
     def runner(argv):
         calls.append(argv)
-        return rc, "backup 20261127T180000Z\n", ""
+        if "fix" in argv:
+            return rc, FIX_OUTPUT, ""
+        return 0, json.dumps(doc), ""
+    return runner
 
+
+@pytest.mark.parametrize("rc", [0, 1, 3])
+def test_fix_actor_judges_by_a_recheck(schema120, rc):
+    calls = []
     reporting = Reporting(actor="postfix_preupgrade_fix")
-    lib.process_fix(reporting, [{"apply": False, "check_ids": ["x"]}, PLAN], runner, binary="/b")
-    assert calls == [["/b", "--source", "9.4", "--target", "10", "--postfix-version", "3.5.9",
-                      "fix", "-y", "--only", "berkeley-db-map,smtps-service-renamed"]]
+    lib.process_fix(reporting, [{"apply": False, "check_ids": ["x"]}, PLAN],
+                    fix_runner(rc, [SMTPS_KEY], calls), "/b")
+    # No --postfix-version: after the upgrade the binary reads the installed one.
+    assert calls == [["/b", "--source", "9.4", "--target", "10", "fix", "-y", "--only", "berkeley-db-map"],
+                     ["/b", "--source", "9.4", "--target", "10", "check", "--format", "json"]]
     (report,) = reporting.reports
-    assert report["severity"] == severity
-    assert ("failure" in report["groups"]) == failure
-    assert "backup 20261127T180000Z" in report["summary"]
-    validate(reporting.reports, schema120)
+    assert report["severity"] == "info" and "failure" not in report["groups"]
+    assert "Fixed (" in report["summary"] and BDB_KEY in report["summary"]
+    assert "hash -> lmdb at /etc/postfix/main.cf" in report["summary"]
+    assert "exited with status {}".format(rc) in report["summary"]
+    validate(reporting, schema120)
+
+
+@pytest.mark.parametrize("rc", [0, 3])
+def test_fix_actor_reports_deferred_findings_still_present(schema120, rc):
+    reporting = Reporting(actor="postfix_preupgrade_fix")
+    lib.process_fix(reporting, [PLAN], fix_runner(rc, [BDB_KEY], []), "/b")
+    (report,) = reporting.reports
+    assert report["severity"] == "high" and "failure" in report["groups"]
+    assert "Still present" in report["summary"] and BDB_KEY in report["summary"]
+    validate(reporting, schema120)
 
 
 def test_fix_actor_does_nothing_without_an_accepted_plan():
     reporting = Reporting()
-    assert lib.process_fix(reporting, [], lambda argv: 1 / 0) == []
-    assert lib.process_fix(reporting, [dict(PLAN, apply=False)], lambda argv: 1 / 0) == []
+    assert lib.process_fix(reporting, [], lambda argv: 1 / 0, "/b") == []
+    assert lib.process_fix(reporting, [dict(PLAN, apply=False)], lambda argv: 1 / 0, "/b") == []
     assert reporting.reports == []
 
 
 def test_fix_actor_reports_a_missing_binary(tmp_path):
     reporting = Reporting()
-    lib.process_fix(reporting, [PLAN], binary=str(tmp_path / "nope"))
-    assert "failure" in reporting.reports[0]["groups"]
-    assert "cannot run" in reporting.reports[0]["summary"]
+    lib.process_fix(reporting, [PLAN], stdlib(str(tmp_path / "nope")), str(tmp_path / "nope"))
+    (report,) = reporting.reports
+    assert "failure" in report["groups"] and report["severity"] == "high"
+    assert "re-check failed" in report["summary"] and "cannot run" in report["summary"]
 
 
-def test_library_has_no_leapp_import():
+def test_library_has_no_leapp_or_subprocess_import():
     # The actors import leapp; the library must not, so it is testable and importable here.
-    import re
+    # Commands go through leapp.libraries.stdlib.run (the actors pass it in).
     with open(lib.__file__.replace(".pyc", ".py")) as f:
         source = f.read()
     assert not re.search(r"^\s*(import|from)\s+leapp\b", source, re.M)
+    assert not re.search(r"^\s*(import|from)\s+subprocess\b", source, re.M)
 
 
 def test_repository_metadata():
@@ -247,19 +379,20 @@ def test_repository_metadata():
     assert uuid.UUID(info["id"]).version == 4
     with open(os.path.join(repo, ".leapp", "leapp.conf")) as f:
         assert "repo_path=${repository:root_dir}" in f.read()
-    for actor in ("postfix_preupgrade_check", "postfix_preupgrade_fix"):
+    phases = {"postfix_preupgrade_scanner": "FactsPhaseTag", "postfix_preupgrade_check": "ChecksPhaseTag",
+              "postfix_preupgrade_fix": "ThirdPartyApplicationsPhaseTag"}
+    for actor, phase in phases.items():
         path = os.path.join(repo, "actors", actor, "actor.py")
         with open(path) as f:
             source = f.read()
         compile(source, path, "exec")
         assert "from leapp.libraries.common import postfixpreupgrade as lib" in source
+        assert phase in source
     with open(os.path.join(repo, "actors", "postfix_preupgrade_check", "actor.py")) as f:
-        assert "ChecksPhaseTag" in f.read()
-    with open(os.path.join(repo, "actors", "postfix_preupgrade_fix", "actor.py")) as f:
-        assert "ThirdPartyApplicationsPhaseTag" in f.read()
+        assert "title=lib.DIALOG_TITLE" in f.read()
 
 
-# ---- on the real binary's output (enabled when `check` lands) -------------------------
+# ---- on the real binary's output -----------------------------------------------------
 
 ROOTS = os.path.join(HERE, "roots")
 
@@ -267,47 +400,27 @@ ROOTS = os.path.join(HERE, "roots")
 def root_runner(root):
     """Run the real binary on a fixture root, as leapp would run it on /."""
     def runner(argv):
-        return lib.run_command(argv[:1] + ["--root", os.path.join(ROOTS, root),
-                                           "--postfix-version", "3.5.9"] + argv[1:])
+        return lib.stdlib_runner(standin.run)(argv[:1] + ["--root", root] + argv[1:])
     return runner
 
 
 @pytest.mark.needs_check
 @pytest.mark.parametrize("root", sorted(os.listdir(ROOTS)) if os.path.isdir(ROOTS) else [])
 def test_real_binary_entries_become_the_same_reports(binary, schema120, root):
+    root = os.path.join(ROOTS, root)
     env = {"LEAPP_UPGRADE_PATH_TARGET_RELEASE": "10.0"}
     rc, out, err = root_runner(root)([binary, "--target", "10.0", "check", "--format", "leapp"])
     assert rc in (0, 1), err
     doc = json.loads(out)
     jsonschema.validate(doc, schema120)
-    reporting = Reporting()
-    lib.process_check(reporting, lambda: None, lambda p: None, env, root_runner(root), binary=binary)
-    assert len(reporting.reports) == len(doc["entries"])
-    for got, want in zip(reporting.reports, doc["entries"]):
+    run = Run(root_runner(root), answer="False", env=env, binary=binary)
+    for want in doc["entries"]:
+        (got,) = [e for e in run.reporting.entries() if e["key"] == want["key"]]
         for field in MAPPED:
             assert got.get(field) == want.get(field), (root, field)
-    validate(reporting.reports, schema120)
+    validate(run.reporting, schema120)
     # rc 1 exactly when an entry inhibits.
     assert (rc == 1) == any("inhibitor" in e["groups"] for e in doc["entries"])
-
-
-@pytest.mark.needs_check
-def test_real_binary_fixable_inhibitor_plan(binary, schema120):
-    runner = root_runner("rhel9-berkeley-db")
-    env = {"LEAPP_UPGRADE_PATH_TARGET_RELEASE": "10.0"}
-    rc, out, _ = runner([binary, "--target", "10.0", "check", "--format", "json"])
-    facts = json.loads(out)
-    safe = sorted({f["id"] for f in facts["findings"]
-                   if f["fix"]["available"] and f["fix"]["applicability"] == "safe"})
-    assert "berkeley-db-map" in [f["id"] for f in facts["findings"] if f["inhibitor"]]
-    reporting, plans = Reporting(), []
-    lib.process_check(reporting, lambda: True, plans.append, env, runner, binary=binary)
-    validate(reporting.reports, schema120)
-    if "berkeley-db-map" in safe:
-        assert plans and plans[0]["check_ids"] == safe
-        assert plans[0]["target_release"] == facts["target"]["release"]
-    else:
-        assert plans == []
 
 
 @pytest.mark.needs_check
@@ -316,13 +429,7 @@ def test_real_binary_bad_config_is_reported_not_raised(binary, tmp_path):
     (root / "etc" / "postfix").mkdir(parents=True)
     (root / "etc" / "postfix" / "main.cf").write_text(u"   leading whitespace continues nothing\n")
     (root / "etc" / "postfix" / "master.cf").write_text(u"smtp inet n - n - - smtpd\n")
-    reporting = Reporting()
-    env = {"LEAPP_UPGRADE_PATH_TARGET_RELEASE": "10.0"}
-
-    def runner(argv):
-        return lib.run_command(argv[:1] + ["--root", str(root)] + argv[1:])
-
-    lib.process_check(reporting, lambda: None, lambda p: None, env, runner, binary=binary)
-    assert reporting.reports, "a bad main.cf gives a finding or a failure report"
-    for r in reporting.reports:
+    run = Run(root_runner(str(root)), env={"LEAPP_UPGRADE_PATH_TARGET_RELEASE": "10.0"}, binary=binary)
+    assert run.reporting.reports, "a bad main.cf gives a finding or a failure report"
+    for r in run.reporting.reports:
         assert r["groups"][:2] == ["email", "services"] or "failure" in r["groups"]

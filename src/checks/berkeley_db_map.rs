@@ -26,7 +26,7 @@ use std::collections::HashSet;
 use super::common;
 use super::{Check, CheckDocs};
 use crate::config::{ConfigFile, Expander, MapRef, Service};
-use crate::facts::{params, Facts, Instance};
+use crate::facts::{lmdb_value, params, Facts, Instance, ALIAS_PARAMS};
 use crate::finding::{Finding, FixInfo, Related, Severity};
 
 pub struct BerkeleyDbMap;
@@ -47,9 +47,6 @@ const CACHE_PARAMS: &[&str] = &[
     "smtp_sasl_auth_cache_name",
     "lmtp_sasl_auth_cache_name",
 ];
-
-/// Parameters whose tables are built with postalias(1) rather than postmap(1).
-const ALIAS_PARAMS: &[&str] = &["alias_maps", "alias_database"];
 
 /// `address_verify_map`'s built-in default where Postfix has Berkeley DB (postconf(5)
 /// gives it only as "see postconf -d output"; facts §2).
@@ -131,11 +128,24 @@ fn is_bdb(t: &str) -> bool {
 enum DefAt {
     /// (file, line, column) of the type word.
     Span(ConfigFile, usize, usize),
-    /// No exact place (not valid UTF-8, or from a default): grouped by the use.
+    /// The built-in default of this parameter (main.cf does not set it).
+    Default(String),
+    /// No exact place (not valid UTF-8): grouped by the use.
     Use(ConfigFile, usize, String, Option<String>, String),
 }
 
+/// The parameter whose built-in default gives a reference its type, if it does.
+fn from_default(r: &MapRef) -> Option<&str> {
+    match (&r.type_at, &r.via) {
+        (None, Some(v)) if v.line.is_none() => Some(&v.parameter),
+        _ => None,
+    }
+}
+
 fn def_at(r: &MapRef) -> DefAt {
+    if let Some(p) = from_default(r) {
+        return DefAt::Default(p.to_string());
+    }
     match &r.type_at {
         Some(s) => DefAt::Span(s.file, s.line, s.column),
         None => DefAt::Use(
@@ -237,17 +247,33 @@ struct Table {
     cache: bool,
     source: bool,
     db: bool,
+    /// The text source is newer than the `.db` Postfix reads (by more than
+    /// [`STALE_AFTER`]): edited after the last postmap, so the two may differ (Postfix's
+    /// own `postfix check` warns the same).
+    stale: bool,
 }
 
-fn table(facts: &Facts, r: &MapRef) -> Table {
+/// How much newer than its `.db` a text source must be to count as edited after the
+/// build: files written together (a package, a checkout, a copy) are never this far apart.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
     let cache = CACHE_PARAMS.contains(&r.parameter.as_str());
     let file = common::is_file_name(&r.name);
     Table {
         name: r.name.clone(),
-        alias: ALIAS_PARAMS.contains(&r.parameter.as_str()),
+        alias: ALIAS_PARAMS.contains(&r.parameter.as_str()) || aliases.contains(&r.name),
         cache,
         source: file && facts.root.exists(&r.name),
         db: file && facts.root.exists(format!("{}.db", r.name)),
+        stale: file
+            && matches!(
+                (
+                    facts.root.modified(&r.name),
+                    facts.root.modified(format!("{}.db", r.name))
+                ),
+                (Ok(src), Ok(db)) if src > db + STALE_AFTER
+            ),
     }
 }
 
@@ -284,6 +310,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
          deferred; postmap and postalias refuse them."
     );
     let all_refs = facts.map_refs(inst);
+    let aliases = facts.alias_tables(inst);
     let u = usage(facts, inst, all_refs);
     let refs: Vec<&MapRef> = all_refs.iter().filter(|r| is_bdb(&r.map_type)).collect();
     let master = inst.master();
@@ -302,11 +329,16 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
     for k in order {
         let group = &groups[&k];
         let first = group[0];
-        let tables: Vec<Table> = group.iter().map(|r| table(facts, r)).collect();
-        // The defining place.
+        let tables: Vec<Table> = group.iter().map(|r| table(facts, r, &aliases)).collect();
+        // The defining place (for a built-in default: the first use).
         let (file, line, column) = match &k {
             DefAt::Span(f, l, c) => (*f, *l, Some(*c)),
             DefAt::Use(f, l, ..) => (*f, *l, None),
+            DefAt::Default(_) => (first.file, first.line, None),
+        };
+        let builtin = match &k {
+            DefAt::Default(p) => Some(p.as_str()),
+            _ => None,
         };
         let via = group.iter().find_map(|r| r.via.as_ref());
         let def_param = match (via, &first.type_at) {
@@ -335,7 +367,17 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             .as_ref()
             .map(|s| s.text.clone())
             .unwrap_or_else(|| first.map_type.clone());
-        let mut summary = if through_name {
+        let mut summary = if let Some(p) = builtin {
+            let uses: Vec<String> = group.iter().map(|r| describe_use(inst, r)).collect();
+            let default = facts.default_value(inst, p).unwrap_or_default();
+            format!(
+                "main.cf does not set `{p}`, so its built-in default `{default}` is used, \
+                 and its type `{type_word}` is a Berkeley DB type. It is used through `${}` \
+                 at:\n{}\n{consequence}",
+                via.map(|v| v.expanded.as_str()).unwrap_or(p),
+                uses.join("\n")
+            )
+        } else if through_name {
             let uses: Vec<String> = group.iter().map(|r| describe_use(inst, r)).collect();
             format!(
                 "The table type `{type_word}` is written here, in `{def_param}`, and is used \
@@ -368,6 +410,8 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         // Rebuild commands and missing sources.
         let mut commands = vec![common::fix_command(ID)];
         let mut missing = Vec::new();
+        // whether every missing source has a .db left (then a finding about it exists)
+        let mut missing_all_db = true;
         let mut seen = HashSet::new();
         for t in &tables {
             if t.cache {
@@ -380,6 +424,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                 commands.push(rebuild(t));
             } else if common::is_file_name(&t.name) {
                 missing.push(t.name.clone());
+                missing_all_db &= t.db;
             }
         }
         if tables.iter().any(|t| t.cache) {
@@ -394,9 +439,18 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             Some(true) => "",
             _ => "Install postfix-lmdb, ",
         };
-        let rewrite = match column {
-            Some(_) => format!("change `{type_word}` to `lmdb` here"),
-            None => format!("change the type of `{}` to lmdb", first.text),
+        let rewrite = match (column, builtin) {
+            (Some(_), _) => format!("change `{type_word}` to `lmdb` here"),
+            (None, Some(p)) => format!(
+                "set `{p} = {}` in main.cf (its default with an explicit lmdb type{})",
+                lmdb_value(&facts.default_value(inst, p).unwrap_or_default()),
+                if p == "alias_maps" {
+                    ", and alias_database likewise"
+                } else {
+                    ""
+                }
+            ),
+            (None, None) => format!("change the type of `{}` to lmdb", first.text),
         };
         if tables.iter().all(|t| t.cache) {
             f.fix = FixInfo::safe();
@@ -405,18 +459,41 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                  empty."
             );
         } else if missing.is_empty() {
-            f.fix = FixInfo::safe();
+            let stale: Vec<&str> = tables
+                .iter()
+                .filter(|t| t.stale && !t.cache)
+                .map(|t| t.name.as_str())
+                .collect();
+            f.fix = if stale.is_empty() {
+                FixInfo::safe()
+            } else {
+                FixInfo::review()
+            };
             f.remediation.hint = format!(
                 "{install}{rewrite}, rebuild the tables as lmdb (the .lmdb files \
                  are created next to the text sources), reload Postfix; all before the \
                  upgrade."
             );
+            if !stale.is_empty() {
+                f.remediation.hint.push_str(&format!(
+                    " But {} changed after its .db was last built, so the table Postfix \
+                     uses now may differ from the text, and an lmdb table built from the \
+                     text would change what Postfix does: check the text first (fix \
+                     compares the two and switches such a table only with --unsafe).",
+                    stale.join(", ")
+                ));
+            }
         } else {
             f.fix = FixInfo::none();
             f.remediation.hint = format!(
-                "{install}{rewrite}, but first recreate the text source of {} \
-                 (see the finding about it): without it the table cannot be rebuilt as lmdb.",
-                missing.join(", ")
+                "{install}{rewrite}, but first recreate the text source of {} ({}): \
+                 without it the table cannot be rebuilt as lmdb.",
+                missing.join(", "),
+                if missing_all_db {
+                    "see the finding about its .db file"
+                } else {
+                    "neither it nor a .db file exists here"
+                }
             );
         }
         f.remediation.hint = capitalise(&f.remediation.hint);
@@ -618,18 +695,18 @@ fn default_type(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             ));
         }
     } else {
-        uses.push(
-            "- alias_database is not set: its built-in default is built from the default \
-             database type (newaliases)"
-                .to_string(),
-        );
+        uses.push(format!(
+            "- alias_database is not set: newaliases builds its built-in default `{}`",
+            facts
+                .default_value(inst, "alias_database")
+                .unwrap_or_default()
+        ));
     }
     if main.get("alias_maps").is_none() {
-        uses.push(
-            "- alias_maps is not set: its built-in default is built from the default database \
-             type (local(8) alias lookups)"
-                .to_string(),
-        );
+        uses.push(format!(
+            "- alias_maps is not set: local(8) looks aliases up in its built-in default `{}`",
+            facts.default_value(inst, "alias_maps").unwrap_or_default()
+        ));
     }
     // A host already running the target's Postfix has the target's build default (the
     // source profile's hash default no longer describes it).
@@ -690,9 +767,18 @@ fn default_type(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         "Set default_database_type = lmdb (postfix-lmdb installed), and give alias_maps and \
          alias_database an explicit lmdb: type, then run newaliases."
             .to_string();
+    let mut set = vec!["default_database_type=lmdb".to_string()];
+    for p in ALIAS_PARAMS {
+        if main.get(p).is_none() {
+            if let Some(d) = facts.default_value(inst, p) {
+                set.push(format!("{p}={}", lmdb_value(&d)));
+            }
+        }
+    }
+    let set: Vec<&str> = set.iter().map(String::as_str).collect();
     f.remediation.commands = vec![
         common::fix_command(ID),
-        common::postconf_command(inst, &["default_database_type=lmdb"]),
+        common::postconf_command(inst, &set),
     ];
     if inst.primary {
         f.remediation.commands.push(common::argv(&["newaliases"]));

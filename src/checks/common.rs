@@ -21,6 +21,34 @@ pub fn written_lines(data: &[u8], line: usize, end_line: usize) -> String {
         .join("\n")
 }
 
+/// Fill a finding's [`Location::lines`](crate::finding::Location) with the file's
+/// physical lines at its location (`line..=end_line`), which the text report quotes
+/// after its `|` marker (`text` stays what the check found there: a value, a token).
+/// The file is the in-memory copy for an instance's main.cf/master.cf, else read
+/// through the root; without a line, or when the file cannot be read, nothing is
+/// quoted.
+pub fn quote_as_written(facts: &Facts, f: &mut Finding) {
+    let (Some(file), Some(line)) = (f.location.file.as_deref(), f.location.line) else {
+        f.location.lines = None;
+        return;
+    };
+    let end = f.location.end_line.unwrap_or(line).max(line);
+    let path = Path::new(file);
+    let in_memory = facts.instances.iter().find_map(|inst| {
+        if inst.main_cf.as_ref().is_some_and(|l| l.path == path) {
+            Some(config_bytes(inst, ConfigFile::Main).to_vec())
+        } else if inst.master_cf.as_ref().is_some_and(|l| l.path == path) {
+            Some(config_bytes(inst, ConfigFile::Master).to_vec())
+        } else {
+            None
+        }
+    });
+    let bytes = in_memory.or_else(|| facts.root.read(path).ok());
+    f.location.lines = bytes
+        .map(|b| written_lines(&b, line, end))
+        .filter(|t| !t.is_empty());
+}
+
 /// System path of an instance's main.cf or master.cf.
 pub fn config_path(inst: &Instance, file: ConfigFile) -> PathBuf {
     match file {

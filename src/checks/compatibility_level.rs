@@ -208,8 +208,10 @@ impl Check for CompatibilityLevel {
                   mynetworks, SMTPUTF8, TLS fingerprint digests, restriction order, log \
                   wording). The finding is medium when one of those changes reaches this \
                   host's mail flow, low when they are cosmetic here. Postfix 3.5 and older \
-                  read the level as a whole number: a level such as 3.8 must only be set \
-                  once the new Postfix is installed.",
+                  read the level as a whole number and exit on anything else (\"bad \
+                  numerical configuration\"): a level such as 3.8 must only be set once \
+                  the new Postfix is installed, and a main.cf that already has one (3.6, \
+                  3.10 ...) on such a host is reported high: Postfix cannot start with it.",
             fix: "Safe: `postfix-preupgrade fix --only compatibility-level` pins the old value \
                   of every listed default in main.cf (and `chroot=y` on master.cf entries \
                   that leave it at `-`), then sets the target's level, so nothing changes. \
@@ -291,10 +293,48 @@ fn check_instance(
             format!("Set a numeric level: the target's stock level is {target_text}.");
         return Some(f);
     };
+    let target_version = facts.upgrade_path.target_postfix_version();
+    let source_version = facts.postfix.version;
+    // Postfix before 3.6 reads the level with strtol(3) and exits on anything after the
+    // digits (mail_conf_int.c: "bad numerical configuration"); 3.6 and later parse
+    // major.minor.patch and accept any level, also one above their own (3.10 on 3.8).
+    let whole_number = current_text.bytes().all(|b| b.is_ascii_digit());
+    if source_version < crate::facts::PostfixVersion::new(3, 6, 0) && !whole_number {
+        f.severity = Severity::High;
+        f.title = "compatibility_level is not valid on the installed Postfix".into();
+        f.summary = format!(
+            "compatibility_level = {current_text}: Postfix {source_version} reads \
+             compatibility_level as a whole number, so every Postfix program stops with \
+             \"fatal: bad numerical configuration: compatibility_level = {current_text}\": \
+             Postfix cannot start with this main.cf before the upgrade. Postfix \
+             {target_version} on the target accepts it{}.",
+            if current < target {
+                format!(" (it is below {target_text}, the target's stock level)")
+            } else {
+                String::new()
+            }
+        );
+        f.remediation.hint = format!(
+            "Until the upgrade, set compatibility_level = 2, the highest level Postfix \
+             {source_version} knows (it has none of the later defaults, so nothing else \
+             changes); set it to {} once Postfix {target_version} is installed.",
+            if current < target {
+                target_text.to_string()
+            } else {
+                current_text.clone()
+            }
+        );
+        f.remediation.commands = vec![common::postconf_command(inst, &["compatibility_level=2"])];
+        f.fix = FixInfo::none();
+        f.links.push(common::link(
+            "https://www.postfix.org/COMPATIBILITY_README.html",
+            "Postfix backwards-compatibility safety net",
+        ));
+        return Some(f);
+    }
     if current >= target {
         return None;
     }
-    let target_version = facts.upgrade_path.target_postfix_version();
     let mut values: Vec<&str> = main.effective().iter().map(|p| p.value.as_str()).collect();
     if let Some(m) = inst.master() {
         for s in m.services() {
@@ -375,19 +415,21 @@ fn check_instance(
         "{shown}, below {target_text}, the level of the target's stock main.cf. The kept \
          main.cf runs Postfix {target_version} with backwards-compatible defaults.\n{changes}"
     );
-    let source_version = facts.postfix.version;
     let late = source_version < crate::facts::PostfixVersion::new(3, 6, 0)
         && target.0 >= 3
         && (target.1 > 0 || target.2 > 0);
     let mut hint = String::new();
     if !pins.is_empty() || !chroot_pins.is_empty() {
-        hint.push_str(
-            "Keep today's behaviour: pin the listed old defaults, then raise the level (safe). ",
-        );
+        hint.push_str(&format!(
+            "Keep today's behaviour: pin the listed old defaults, then raise the level \
+             (safe). Or only raise the level to {target_text} and accept the new defaults \
+             (needs review)."
+        ));
+    } else {
+        hint.push_str(&format!(
+            "Raise the level to {target_text}: no default this host relies on changes."
+        ));
     }
-    hint.push_str(&format!(
-        "Or only raise the level to {target_text} and accept the new defaults (needs review)."
-    ));
     if late {
         hint.push_str(&format!(
             " Set the level after the upgrade: Postfix {source_version} reads \

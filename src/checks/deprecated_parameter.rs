@@ -166,9 +166,12 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
     // (advice, fix)
     // What the setting falls back to when deleted: main.cf's value for a -o override,
     // the built-in default for main.cf.
-    let inherited = match svc {
-        Some(_) => Some(catalog_data::effective(facts, inst, None, d.name)),
-        None => params::default(&target, d.name).map(str::to_string),
+    // A renamed -o keeps its (new) name even when its value is what main.cf gives: it
+    // guards the service against a later main.cf setting (`-o fallback_relay=`).
+    let inherited = match (svc, d.replace) {
+        (Some(_), Replace::Rename(_)) => None,
+        (Some(_), _) => Some(catalog_data::effective(facts, inst, None, d.name)),
+        (None, _) => params::default(&target, d.name).map(str::to_string),
     };
     let (advice, fix) = match d.replace {
         _ if inherited.as_deref().map(str::trim) == Some(at.value.trim()) => (
@@ -313,7 +316,7 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
     };
     let mut f = Finding::new(ID, severity, format!("{} is deprecated", d.name));
     let place = match svc {
-        Some(s) => format!("the -o {} override of {}", d.name, s.id()),
+        Some(s) => format!("The -o {} override of {}", d.name, s.id()),
         None => d.name.to_string(),
     };
     let note =
@@ -322,10 +325,8 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
         } else {
             format!(" ({})", d.note)
         };
-    f.summary = format!(
-        "{place} ({}, line {}): {status}{note}. Modern equivalent: {advice}.",
-        at.file, at.line
-    );
+    // the advice is said once, under "What to do"
+    f.summary = format!("{place} ({}, line {}): {status}{note}.", at.file, at.line);
     f.location.file = Some(at.file.clone());
     f.location.line = Some(at.line);
     f.location.end_line = Some(at.end_line);
@@ -365,7 +366,7 @@ fn restriction_findings(facts: &Facts, inst: &Instance) -> Vec<Finding> {
             )
         };
         let place = match &u.service {
-            Some(s) => format!("the -o {} override of {s}", u.parameter),
+            Some(s) => format!("The -o {} override of {s}", u.parameter),
             None => u.parameter.clone(),
         };
         let mut f = Finding::new(
@@ -378,7 +379,12 @@ fn restriction_findings(facts: &Facts, inst: &Instance) -> Vec<Finding> {
             u.file, u.line, r.name, r.replacement, r.note
         );
         u.locate(&mut f);
-        f.remediation.hint = format!("Remove {} from {place}; use {}.", r.name, r.replacement);
+        f.remediation.hint = format!(
+            "Remove {} from {}; use {}.",
+            r.name,
+            place.replacen("The -o", "the -o", 1),
+            r.replacement
+        );
         f.fix = FixInfo::none();
         f.links.push(catalog_data::deprecation_link());
         out.push(f);

@@ -228,31 +228,37 @@ fn finding(
         ConfigFile::Main => inst.main_cf_path(),
         ConfigFile::Master => inst.master_cf_path(),
     };
-    let uses: Vec<String> = refs
+    // one line per place (file, line, parameter), each table named once
+    let mut places: Vec<(String, Vec<String>)> = Vec::new();
+    for r in refs.iter() {
+        let svc = r
+            .service
+            .as_ref()
+            .map(|s| format!(" (-o of {s})"))
+            .unwrap_or_default();
+        let place = format!("{}:{} {}{svc}", file_of(r).display(), r.line, r.parameter);
+        match places.iter_mut().find(|(p, _)| *p == place) {
+            Some((_, tables)) if tables.contains(&r.text) => {}
+            Some((_, tables)) => tables.push(r.text.clone()),
+            None => places.push((place, vec![r.text.clone()])),
+        }
+    }
+    let uses: Vec<String> = places
         .iter()
-        .map(|r| {
-            let svc = r
-                .service
-                .as_ref()
-                .map(|s| format!(" (-o of {s})"))
-                .unwrap_or_default();
-            format!(
-                "{}:{} {}{} = {}",
-                file_of(r).display(),
-                r.line,
-                r.parameter,
-                svc,
-                r.text
-            )
-        })
-        .collect::<BTreeSet<_>>()
-        .into_iter()
+        .map(|(p, t)| format!("- {p}: {}", t.join(", ")))
         .collect();
+    let who = if inst.primary {
+        "Postfix here".to_string()
+    } else {
+        format!("The Postfix instance {}", inst.name)
+    };
+    let mut why = why.to_string();
+    if let Some(c) = why.get(..1) {
+        why = format!("{}{}", c.to_uppercase(), &why[1..]);
+    }
     f.summary = format!(
-        "Instance {} uses {map_type}: tables: {}. {}.",
-        inst.name,
-        uses.join("; "),
-        why
+        "{who} uses {map_type}: tables at:\n{}\n{why}.",
+        uses.join("\n")
     );
     let first = &refs[0];
     let file = file_of(first);

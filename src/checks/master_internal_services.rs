@@ -120,7 +120,7 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
         let who = if repaired {
             format!(
                 "The RPM's %post runs `postfix upgrade-configuration`, which appends the stock \
-                 entry to this file{}: nothing to do by hand.",
+                 entry to this file{}: the upgrade repairs it.",
                 if inst.primary {
                     ""
                 } else {
@@ -149,6 +149,7 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
             svc.breaks,
         );
         f.location.service = Some(format!("{}/{}", svc.name, svc.kind));
+        // the entry to add (the text report quotes only lines the file has)
         f.location.text = Some(svc.entry.to_string());
         f.key = Finding::key_from(
             ID,
@@ -159,7 +160,13 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
                 svc.kind,
             ],
         );
-        f.remediation.hint = format!("Add this line to master.cf: {}", svc.entry);
+        f.remediation.hint = if repaired {
+            "Nothing to do by hand. To have it before the upgrade anyway, add the stock \
+             entry (the command below writes the line the upgrade would add)."
+                .to_string()
+        } else {
+            "Add the stock entry to master.cf (the command below writes it).".to_string()
+        };
         f.remediation.commands = commands(
             facts,
             vec![vec![

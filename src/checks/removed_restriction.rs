@@ -69,7 +69,7 @@ impl Check for RemovedRestrictionCheck {
                     format!("{} uses the removed restriction {}", u.parameter, r.name),
                 );
                 let place = match &u.service {
-                    Some(s) => format!("the -o {} override of {s}", u.parameter),
+                    Some(s) => format!("The -o {} override of {s}", u.parameter),
                     None => u.parameter.clone(),
                 };
                 f.summary = format!(
@@ -81,8 +81,11 @@ impl Check for RemovedRestrictionCheck {
                 );
                 u.locate(&mut f);
                 f.remediation.hint = format!(
-                    "Replace {} with {} in {place}. Upstream removed it because {}.",
-                    r.name, r.replacement, r.why
+                    "Replace {} with {} in {}. Upstream removed it because {}.",
+                    r.name,
+                    r.replacement,
+                    lower_first(&place),
+                    r.why
                 );
                 // what `fix` does: reject_maps_rbl becomes one reject_rbl_client per
                 // maps_rbl_domains entry (safe), check_relay_domains is replaced as a review
@@ -131,6 +134,15 @@ fn effect(r: &RemovedRestriction, facts: &Facts, gone: bool) -> String {
              with a temporary error instead.",
             facts.target.major, r.warn_since, r.removed
         )
+    }
+}
+
+/// `s` with its first letter in lower case (a place named mid-sentence).
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

@@ -63,11 +63,13 @@ impl Check for ServiceNameUnresolvable {
     }
 
     fn run(&self, facts: &Facts) -> Vec<Finding> {
-        let services = facts
-            .root
-            .read_to_string(SERVICES)
-            .ok()
-            .map(|t| parse_services(&t));
+        // absent and unreadable are different things to say (a FIFO, a directory, bad
+        // UTF-8 or a permission problem is not "no /etc/services")
+        let (services, unreadable) = match facts.root.read_to_string(SERVICES) {
+            Ok(t) => (Some(parse_services(&t)), None),
+            Err(_) if !facts.root.exists(SERVICES) => (None, None),
+            Err(e) => (None, Some(e.to_string())),
+        };
         let path = &facts.upgrade_path;
         let mut out = Vec::new();
         for inst in &facts.instances {
@@ -100,7 +102,7 @@ impl Check for ServiceNameUnresolvable {
                     }
                 };
                 let (t, src) = (resolve(&target_ktp), resolve(&source_ktp));
-                if let Some(f) = finding(facts, inst, s, port, &t, &src) {
+                if let Some(f) = finding(facts, inst, s, port, &t, &src, unreadable.as_deref()) {
                     out.push(f);
                 }
             }
@@ -133,6 +135,7 @@ fn finding(
     port: &str,
     target: &Resolution,
     source: &Resolution,
+    unreadable: Option<&str>,
 ) -> Option<Finding> {
     let tmaj = facts.target.major;
     let smaj = facts.source.major;
@@ -172,10 +175,16 @@ fn finding(
         _ if UNIVERSAL.contains(&port) => return None,
         _ => (
             Severity::Medium,
-            format!(
-                "There is no {SERVICES} under the root, so whether \"{port}\" resolves on \
-                 RHEL {tmaj} (Postfix {tv}) cannot be checked"
-            ),
+            match unreadable {
+                None => format!(
+                    "There is no {SERVICES} under the root, so whether \"{port}\" resolves \
+                     on RHEL {tmaj} (Postfix {tv}) cannot be checked"
+                ),
+                Some(e) => format!(
+                    "{SERVICES} under the root could not be read ({e}), so whether \
+                     \"{port}\" resolves on RHEL {tmaj} (Postfix {tv}) cannot be checked"
+                ),
+            },
         ),
     };
     let path = catalog_data_master_path(inst);

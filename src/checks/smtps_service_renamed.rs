@@ -148,10 +148,10 @@ fn finding(facts: &Facts, inst: &Instance, s: &Service) -> Finding {
         ));
     }
     match s.override_value("syslog_name") {
-        Some(v) if v.contains("smtps") => changes.push(format!(
-            "- `syslog_name` ({v}): the fix makes it postfix/submissions, so the daemon logs \
-             as postfix/submissions/smtpd; update log filters and fail2ban jails that \
-             match postfix/smtps."
+        Some(v) if v.ends_with("/smtps") => changes.push(format!(
+            "- `syslog_name` ({v}): the fix makes it {}/submissions, so the daemon logs \
+             under that name; update log filters and fail2ban jails that match {v}.",
+            &v[..v.len() - "/smtps".len()]
         )),
         Some(v) if v.contains("service_name") => changes.push(format!(
             "- `syslog_name` ({v}) follows the service name: logs change from postfix/{} \
@@ -164,6 +164,14 @@ fn finding(facts: &Facts, inst: &Instance, s: &Service) -> Finding {
                 .to_string(),
         ),
     }
+    // what the fix does to syslog_name: only a `.../smtps` value follows the rename
+    let syslog = match s.override_value("syslog_name") {
+        Some(v) if v.ends_with("/smtps") => format!(
+            " and set syslog_name={}/submissions",
+            &v[..v.len() - "/smtps".len()]
+        ),
+        _ => String::new(),
+    };
     // Renaming before the upgrade needs `submissions` to resolve on the source.
     let source_resolves = facts.upgrade_path.source_profile().known_tcp_ports
         || common::etc_services_names(facts, "submissions") == Some(true);
@@ -182,15 +190,14 @@ fn finding(facts: &Facts, inst: &Instance, s: &Service) -> Finding {
     if source_resolves {
         f.fix = FixInfo::safe();
         f.remediation.hint = format!(
-            "Rename the entry to `{new_name}` and set syslog_name=postfix/submissions; \
-             `submissions` already resolves on this host."
+            "Rename the entry to `{new_name}`{syslog}; `submissions` already resolves on \
+             this host."
         );
         f.remediation.commands = vec![common::fix_command(ID)];
     } else {
         f.fix = FixInfo::review();
         f.remediation.hint = format!(
-            "Rename the entry to `{new_name}` and set syslog_name=postfix/submissions. On \
-             the source (Postfix {}) `submissions` does not resolve (no known_tcp_ports, \
+            "Rename the entry to `{new_name}`{syslog}. On the source (Postfix {}) `submissions` does not resolve (no known_tcp_ports, \
              not in /etc/services): add `submissions 465/tcp` to /etc/services first, or \
              rename after the upgrade.",
             facts.postfix.version

@@ -470,13 +470,26 @@ fn examine(facts: &Facts, u: &Use, crypto: &CryptoPolicy) -> Vec<Problem> {
         detail,
         hint,
     };
+    // `what` is "certificate" or "private key": the openssl command that shows it
+    // differs (x509 for certificates, pkey for keys)
+    // a chain file (smtpd_tls_chain_files) holds keys and certificates: neither word
     let unreadable = |what: &str, path: &str, why: String| {
+        let what = if u.chain {
+            "key and certificate file"
+        } else {
+            what
+        };
+        let tool = match what {
+            "certificate" => format!("x509 -in {path} -noout -text"),
+            "private key" => format!("pkey -in {path} -noout -text"),
+            _ => format!("storeutl -noout -text {path}"),
+        };
         mk(
             "unreadable",
             Severity::Info,
             format!("TLS {what} {path} could not be checked"),
             format!("{path} could not be read or parsed ({why}), so it was not checked."),
-            format!("Check it on the host: openssl x509 -in {path} -noout -text"),
+            format!("Check it on the host: `openssl {tool}`."),
         )
     };
     let cert_bytes = match facts.root.read(&u.cert) {
@@ -488,6 +501,24 @@ fn examine(facts: &Facts, u: &Use, crypto: &CryptoPolicy) -> Vec<Problem> {
         Err(e) => return vec![unreadable("certificate", &u.cert, e)],
     };
     if pem.certs.is_empty() {
+        if !pem.keys.is_empty() || pem.encrypted_key {
+            // a private key where a certificate is expected: say what it is
+            return vec![mk(
+                "unreadable",
+                Severity::Info,
+                format!("{} holds a private key, not a certificate", u.cert),
+                format!(
+                    "{} is named where Postfix expects a certificate, but it holds only a \
+                     private key (no PEM CERTIFICATE block), so no certificate was checked.",
+                    u.cert
+                ),
+                format!(
+                    "Check which file holds the certificate (`openssl pkey -in {} -noout` \
+                     shows the key): the certificate file goes in the *_cert_file setting.",
+                    u.cert
+                ),
+            )];
+        }
         return vec![unreadable(
             "certificate",
             &u.cert,
@@ -623,7 +654,7 @@ fn examine(facts: &Facts, u: &Use, crypto: &CryptoPolicy) -> Vec<Problem> {
                 &key_owned
             }
             Err(e) => {
-                out.push(unreadable("key", &u.key, e));
+                out.push(unreadable("private key", &u.key, e));
                 return out;
             }
         }
@@ -646,7 +677,7 @@ fn examine(facts: &Facts, u: &Use, crypto: &CryptoPolicy) -> Vec<Problem> {
     let ee: Vec<&X509Certificate> = parsed.iter().filter(|(_, e)| *e).map(|(c, _)| c).collect();
     if key_pem.keys.is_empty() {
         out.push(unreadable(
-            "key",
+            "private key",
             &u.key,
             "no PEM PRIVATE KEY block".to_string(),
         ));
@@ -660,7 +691,7 @@ fn examine(facts: &Facts, u: &Use, crypto: &CryptoPolicy) -> Vec<Problem> {
         };
         let Some(kp) = key_public(label, der) else {
             out.push(unreadable(
-                "key",
+                "private key",
                 &u.key,
                 format!("{label} is not valid DER"),
             ));

@@ -236,6 +236,24 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                 FixInfo::safe(),
             );
         }
+        if let Some(r) = params::removed(&tv, name) {
+            return (
+                Severity::Info,
+                format!(
+                    "Postfix removed `{name}` in {} ({}){}: Postfix {} and {tv} both ignore \
+                     it with an \"unused parameter\" warning, so removing the line changes \
+                     nothing.",
+                    r.since,
+                    r.note,
+                    r.replacement
+                        .map(|x| format!("; what it did is now `{x}`"))
+                        .unwrap_or_default(),
+                    facts.postfix.version
+                ),
+                None,
+                FixInfo::review(),
+            );
+        }
         match suggest(name, &known) {
             Some(s) => (
                 Severity::Low,

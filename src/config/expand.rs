@@ -13,8 +13,9 @@ pub(crate) enum Src {
     Main(usize),
     /// The value of override `overrides[i]` of the expander's service.
     Override(usize),
-    /// A value from the caller's defaults.
-    Default,
+    /// A value from the caller's defaults: the index of the parameter's name in
+    /// [`Expansion::default_names`] (`usize::MAX` until the expander records it).
+    Default(usize),
 }
 
 /// A run of output bytes copied from one place of one source value.
@@ -44,6 +45,8 @@ pub struct Expansion {
     pub errors: Vec<String>,
     pub(crate) runs: Vec<Run>,
     pub(crate) ctx_names: Vec<String>,
+    /// Names whose built-in default value some output came from (see [`Src::Default`]).
+    pub(crate) default_names: Vec<String>,
 }
 
 impl Expansion {
@@ -52,6 +55,14 @@ impl Expansion {
         run.ctx
             .and_then(|(id, _)| self.ctx_names.get(id))
             .map(|s| s.as_str())
+    }
+
+    /// The parameter whose built-in default a run's text was copied from.
+    pub(crate) fn default_name(&self, run: &Run) -> Option<&str> {
+        match run.src {
+            Src::Default(i) => self.default_names.get(i).map(String::as_str),
+            _ => None,
+        }
     }
 
     pub(crate) fn run_at(&self, off: usize) -> Option<&Run> {
@@ -86,6 +97,7 @@ struct State {
     errors: Vec<String>,
     stack: Vec<String>,
     ctx_names: Vec<String>,
+    default_names: Vec<String>,
     lookups: usize,
 }
 
@@ -156,6 +168,7 @@ impl<'a> Expander<'a> {
             errors: Vec::new(),
             stack: Vec::new(),
             ctx_names: Vec::new(),
+            default_names: Vec::new(),
             lookups: 0,
         })
     }
@@ -172,6 +185,7 @@ impl<'a> Expander<'a> {
             errors: st.errors,
             runs,
             ctx_names: st.ctx_names,
+            default_names: st.default_names,
         }
     }
 
@@ -182,13 +196,13 @@ impl<'a> Expander<'a> {
             }
             // every daemon knows its own service name
             if name == "service_name" {
-                return Some((s.name.clone(), Src::Default));
+                return Some((s.name.clone(), Src::Default(usize::MAX)));
             }
         }
         if let Some(i) = self.main.effective_index(name) {
             return Some((self.main.params()[i].value.clone(), Src::Main(i)));
         }
-        (self.defaults)(name).map(|v| (v, Src::Default))
+        (self.defaults)(name).map(|v| (v, Src::Default(usize::MAX)))
     }
 
     pub(crate) fn expand_src(&self, text: &str, src: Src) -> Expansion {
@@ -340,6 +354,20 @@ impl<'a> Expander<'a> {
                 Some((s.ctx_names.len() - 1, d))
             }
             None => ctx,
+        };
+        let vsrc = match vsrc {
+            Src::Default(_) => {
+                let mut s = st.borrow_mut();
+                let i = match s.default_names.iter().position(|n| n == name) {
+                    Some(i) => i,
+                    None => {
+                        s.default_names.push(name.to_string());
+                        s.default_names.len() - 1
+                    }
+                };
+                Src::Default(i)
+            }
+            other => other,
         };
         st.borrow_mut().stack.push(name.to_string());
         self.walk(st, &value, vsrc, 0, ctx, false);

@@ -63,7 +63,8 @@ pub struct Span {
 pub struct Via {
     /// The outermost `$name` written in the using parameter.
     pub expanded: String,
-    /// The parameter whose value literally contains the map type.
+    /// The parameter whose value literally contains the map type (its main.cf value, or
+    /// its built-in default when `line` is `None`).
     pub parameter: String,
     /// Its (first) line, `None` when it came from the defaults.
     pub line: Option<usize>,
@@ -302,9 +303,10 @@ impl Ctx<'_> {
                         line: Some(line),
                         file,
                     },
+                    // from a built-in default: the parameter whose default holds it
                     None => Via {
-                        expanded: expanded.clone(),
-                        parameter: expanded,
+                        parameter: exp.default_name(r).unwrap_or(&expanded).to_string(),
+                        expanded,
                         line: None,
                         file: ConfigFile::Main,
                     },

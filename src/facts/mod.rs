@@ -290,6 +290,9 @@ pub fn collect_with(
         }
         facts.add_instance("", dir)?;
     }
+    if let Some(why) = crate::policy::postfix_absent(&facts) {
+        facts.assumptions.push(why);
+    }
     Ok(facts)
 }
 
@@ -392,6 +395,12 @@ impl Facts {
         move |name| self.default_value(instance, name)
     }
 
+    /// The alias tables of an instance ([`alias_tables`]).
+    pub fn alias_tables(&self, instance: &Instance) -> Vec<String> {
+        let defaults = self.defaults_for(instance);
+        alias_tables(instance.main(), instance.master(), &defaults)
+    }
+
     /// Every table reference of an instance (main.cf and master.cf `-o`), see
     /// [`crate::config::map_refs`]; computed on the first call and kept.
     pub fn map_refs<'a>(&self, instance: &'a Instance) -> &'a [crate::config::MapRef] {
@@ -400,6 +409,84 @@ impl Facts {
             crate::config::map_refs(instance.main(), instance.master(), &defaults)
         })
     }
+}
+
+/// Parameters whose tables are alias tables: postalias(1) builds them, never postmap(1)
+/// (postmap would keep the `:` in `postmaster:` as part of the key).
+pub const ALIAS_PARAMS: &[&str] = &["alias_maps", "alias_database"];
+
+/// The names of every alias table: the tables `alias_maps` and `alias_database` name in
+/// main.cf or a master.cf `-o`, directly or through `$name`, or by their built-in
+/// default (`defaults`); untyped names too (they take `default_database_type`).
+/// Wrappers (`proxy:`) and `unionmap:{...}` members are looked through.
+pub fn alias_tables(
+    main: &MainCf,
+    master: Option<&MasterCf>,
+    defaults: &dyn Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    fn names(v: &str, out: &mut Vec<String>) {
+        let sep = |c: char| c == ',' || c.is_ascii_whitespace();
+        for tok in v.split(sep).filter(|t| !t.is_empty()) {
+            let mut t = tok.trim_matches(|c| c == '{' || c == '}');
+            while let Some((ty, rest)) = t.split_once(':') {
+                if !crate::config::MAP_TYPES.contains(&ty) {
+                    break;
+                }
+                t = rest.trim_start_matches('{');
+            }
+            if !t.is_empty() && !out.iter().any(|n| n == t) {
+                out.push(t.to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let ex = crate::config::Expander::new(main, defaults);
+    for p in ALIAS_PARAMS {
+        names(&ex.param(p).value, &mut out);
+    }
+    for s in master.map(|m| m.services()).unwrap_or(&[]) {
+        let sex = crate::config::Expander::new(main, defaults).with_service(s);
+        for o in s
+            .overrides
+            .iter()
+            .filter(|o| ALIAS_PARAMS.contains(&o.name.as_str()))
+        {
+            names(&sex.expand(&o.value).value, &mut out);
+        }
+    }
+    out
+}
+
+/// A value with every Berkeley DB type (`hash:`, `btree:` as a whole type word, or the
+/// whole value `hash`/`btree`, as in `default_database_type`) changed to lmdb.
+pub fn lmdb_value(v: &str) -> String {
+    const BDB: [&str; 2] = ["hash", "btree"];
+    if BDB.contains(&v.trim()) {
+        return "lmdb".into();
+    }
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while !rest.is_empty() {
+        let word_start = out
+            .chars()
+            .last()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+        let hit = BDB
+            .iter()
+            .find(|t| word_start && rest.starts_with(&format!("{t}:")));
+        match hit {
+            Some(t) => {
+                out.push_str("lmdb:");
+                rest = &rest[t.len() + 1..];
+            }
+            None => {
+                let c = rest.chars().next().unwrap_or(' ');
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
 }
 
 /// Build-time defaults of the RHEL postfix package (its `make makefiles` settings) for
@@ -447,4 +534,28 @@ fn primary_config_dir(root: &Root, given: Option<&Path>) -> anyhow::Result<PathB
         );
     }
     Ok(std::env::current_dir()?.join(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lmdb_value_changes_only_whole_type_words() {
+        assert_eq!(lmdb_value("hash"), "lmdb");
+        assert_eq!(
+            lmdb_value("hash:/etc/aliases, proxy:btree:$data_directory/x texthash:/y"),
+            "lmdb:/etc/aliases, proxy:lmdb:$data_directory/x texthash:/y"
+        );
+    }
+
+    #[test]
+    fn alias_tables_through_names_and_defaults() {
+        let m = MainCf::parse(b"alias_maps = $mine\nmine = proxy:hash:/etc/mail/aliases, /x\n");
+        let d = |n: &str| (n == "alias_database").then(|| "hash:/etc/aliases".to_string());
+        assert_eq!(
+            alias_tables(&m, None, &d),
+            ["/etc/mail/aliases", "/x", "/etc/aliases"]
+        );
+    }
 }

@@ -11,6 +11,48 @@ use super::version::PostfixVersion;
 
 const PARAMS_TSV: &str = include_str!("../../data/params.tsv");
 const DEFAULTS_TSV: &str = include_str!("../../data/defaults.tsv");
+const REMOVED_TSV: &str = include_str!("../../data/removed.tsv");
+
+/// A parameter upstream removed although postconf(5) still documents it
+/// (`data/removed.tsv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removed {
+    pub name: &'static str,
+    /// The first version that no longer knows it.
+    pub since: PostfixVersion,
+    /// The parameter that replaced it, if any.
+    pub replacement: Option<&'static str>,
+    /// What upstream says about it.
+    pub note: &'static str,
+}
+
+/// The parameters of `data/removed.tsv`.
+pub fn removed_params() -> &'static [Removed] {
+    static R: OnceLock<Vec<Removed>> = OnceLock::new();
+    R.get_or_init(|| {
+        REMOVED_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut f = l.splitn(4, '\t');
+                let (name, since, repl, note) = (f.next()?, f.next()?, f.next()?, f.next()?);
+                Some(Removed {
+                    name,
+                    since: PostfixVersion::parse(since).ok()?,
+                    replacement: (repl != "-").then_some(repl),
+                    note,
+                })
+            })
+            .collect()
+    })
+}
+
+/// Whether `name` is a parameter upstream removed by `version` (see [`removed_params`]).
+pub fn removed(version: &PostfixVersion, name: &str) -> Option<&'static Removed> {
+    removed_params()
+        .iter()
+        .find(|r| r.name == name && r.since <= *version)
+}
 
 /// The Postfix versions the tables list, oldest first (bit i of a mask is `VERSIONS[i]`).
 pub const VERSIONS: [PostfixVersion; 5] = [
@@ -82,7 +124,7 @@ pub fn table_version(version: &PostfixVersion) -> PostfixVersion {
 pub fn known(version: &PostfixVersion, name: &str) -> bool {
     let t = tables();
     let bit = 1u8 << table_index(version);
-    t.index.get(name).is_some_and(|&i| t.masks[i].1 & bit != 0)
+    t.index.get(name).is_some_and(|&i| t.masks[i].1 & bit != 0) && removed(version, name).is_none()
 }
 
 /// The built-in default of `name` in Postfix `version` (None when that version does not
@@ -107,7 +149,7 @@ pub fn names(version: &PostfixVersion) -> Vec<&'static str> {
     tables()
         .masks
         .iter()
-        .filter(|(_, m)| m & bit != 0)
+        .filter(|(n, m)| m & bit != 0 && removed(version, n).is_none())
         .map(|(n, _)| *n)
         .collect()
 }
@@ -137,6 +179,21 @@ mod tests {
     }
 
     #[test]
+    fn removed_parameters_are_unknown_from_their_version_on() {
+        assert!(removed_params().len() >= 9);
+        assert!(!known(&v("3.8.5"), "smtp_skip_4xx_greeting"));
+        assert!(!known(&v("3.5.9"), "smtp_skip_4xx_greeting"));
+        assert!(known(&v("2.10.1"), "tlsproxy_tls_session_cache_timeout"));
+        assert!(!known(&v("3.3.1"), "tlsproxy_tls_session_cache_timeout"));
+        let r = removed(&v("3.5.9"), "smtpd_sasl_application_name").unwrap();
+        assert_eq!(r.replacement, Some("smtpd_sasl_path"));
+        for r in removed_params() {
+            // every entry is a documented name of the lists (else it needs no entry)
+            assert!(tables().index.contains_key(r.name), "{}", r.name);
+        }
+    }
+
+    #[test]
     fn defaults_per_version() {
         assert_eq!(default(&v("3.8.5"), "compatibility_level"), Some("0"));
         assert_eq!(default(&v("2.10.1"), "compatibility_level"), None);
@@ -148,8 +205,9 @@ mod tests {
     #[test]
     fn lists_names() {
         let n = names(&v("3.8.5"));
-        assert_eq!(n.len(), 885);
+        assert_eq!(n.len(), 885 - removed_params().len());
         assert!(n.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(names(&v("2.10.1")).len(), 749);
+        // tlsproxy_tls_session_cache_timeout is gone from 2.11 on
+        assert_eq!(names(&v("2.10.1")).len(), 749 - removed_params().len() + 1);
     }
 }

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use super::plan::{Cx, Draft, Out, Planner, Rebuild, Tool};
 use crate::config::{ConfigFile, MapRef};
+use crate::facts::{lmdb_value, ALIAS_PARAMS};
 use crate::finding::Applicability;
 
 pub struct BerkeleyDb;
@@ -37,9 +38,6 @@ const CACHES: &[&str] = &[
     "smtp_sasl_auth_cache_name",
     "lmtp_sasl_auth_cache_name",
 ];
-
-/// Parameters whose tables are alias tables (built with postalias).
-const ALIAS_PARAMS: &[&str] = &["alias_maps", "alias_database"];
 
 /// Why one reference cannot be switched, with the remediation.
 struct Blocked {
@@ -67,7 +65,9 @@ fn describe(r: &MapRef) -> String {
 }
 
 impl BerkeleyDb {
-    fn classify<'a>(&self, cx: &Cx, r: &'a MapRef) -> Item<'a> {
+    /// How a reference is switched: its rebuild, or why it cannot be. `aliases`: the
+    /// alias tables ([`crate::facts::alias_tables`]), built with postalias.
+    fn classify<'a>(&self, cx: &Cx, r: &'a MapRef, aliases: &[String]) -> Item<'a> {
         let mut item = Item {
             r,
             rebuild: None,
@@ -76,83 +76,166 @@ impl BerkeleyDb {
         if CACHES.contains(&r.parameter.as_str()) {
             return item;
         }
-        if !r.name.starts_with('/') {
-            item.blocked = Some(Blocked {
-                reason: format!(
-                    "the table name {:?} is not an absolute file name, so there is no text \
-                     source to rebuild it from",
-                    r.name
-                ),
-                commands: Vec::new(),
-            });
-            return item;
+        let alias = ALIAS_PARAMS.contains(&r.parameter.as_str()) || aliases.contains(&r.name);
+        match rebuild_for(cx, &r.map_type, &r.name, &r.text, alias) {
+            Ok(rb) => item.rebuild = Some(rb),
+            Err(bl) => item.blocked = Some(bl),
         }
-        let alias = ALIAS_PARAMS.contains(&r.parameter.as_str());
-        let tool = if alias {
-            Tool::Postalias
-        } else {
-            Tool::Postmap
-        };
-        let source = PathBuf::from(&r.name);
-        let is_file = cx
-            .facts
-            .root
-            .resolve(&source)
-            .map(|p| p.is_file())
-            .unwrap_or(false);
-        if !is_file {
-            let dump = format!(
-                "{} -s {}:{} > {}",
-                tool.program(),
-                r.map_type,
-                r.name,
-                r.name
-            );
-            item.blocked = Some(Blocked {
-                reason: format!(
-                    "{} has no text source ({} does not exist), so an lmdb table cannot be \
-                     built; recreate the source from the Berkeley DB file while this release \
-                     can still read it, then run the fix again",
-                    r.text, r.name
-                ),
-                commands: vec![
-                    vec!["sh".into(), "-c".into(), dump],
-                    vec![
-                        "postfix-preupgrade".into(),
-                        "fix".into(),
-                        "--only".into(),
-                        ID.into(),
-                    ],
-                ],
-            });
-            return item;
-        }
-        if let Some((_, msg)) = cx
-            .opts
-            .support
-            .failed_tables
-            .iter()
-            .find(|(p, _)| *p == source)
-        {
-            item.blocked = Some(Blocked {
-                reason: format!("building the lmdb table from {} failed: {msg}", r.name),
-                commands: vec![vec![
-                    tool.program().into(),
-                    "-c".into(),
-                    cx.inst.config_directory.display().to_string(),
-                    format!("lmdb:{}", r.name),
-                ]],
-            });
-            return item;
-        }
-        item.rebuild = Some(Rebuild {
-            tool,
-            config_dir: cx.inst.config_directory.clone(),
-            map_type: "lmdb".into(),
-            source,
-        });
         item
     }
+}
+
+/// The lmdb build of table `name` (now of type `map_type`, written `text`) from its text
+/// source, or why there is none.
+fn rebuild_for(
+    cx: &Cx,
+    map_type: &str,
+    name: &str,
+    text: &str,
+    alias: bool,
+) -> Result<Rebuild, Blocked> {
+    if !name.starts_with('/') {
+        return Err(Blocked {
+            reason: format!(
+                "the table name {name:?} is not an absolute file name, so there is no text \
+                 source to rebuild it from"
+            ),
+            commands: Vec::new(),
+        });
+    }
+    let tool = if alias {
+        Tool::Postalias
+    } else {
+        Tool::Postmap
+    };
+    let source = PathBuf::from(name);
+    let is_file = cx
+        .facts
+        .root
+        .resolve(&source)
+        .map(|p| p.is_file())
+        .unwrap_or(false);
+    if !is_file {
+        let dump = format!("{} -s {map_type}:{name} > {name}", tool.program());
+        return Err(Blocked {
+            reason: format!(
+                "{text} has no text source ({name} does not exist), so an lmdb table cannot be \
+                 built; recreate the source from the Berkeley DB file while this release \
+                 can still read it, then run the fix again"
+            ),
+            commands: vec![
+                vec!["sh".into(), "-c".into(), dump],
+                vec![
+                    "postfix-preupgrade".into(),
+                    "fix".into(),
+                    "--only".into(),
+                    ID.into(),
+                ],
+            ],
+        });
+    }
+    if let Some((_, msg)) = cx
+        .opts
+        .support
+        .failed_tables
+        .iter()
+        .find(|(p, _)| *p == source)
+    {
+        return Err(Blocked {
+            reason: format!("building the lmdb table from {name} failed: {msg}"),
+            commands: vec![vec![
+                tool.program().into(),
+                "-c".into(),
+                cx.inst.config_directory.display().to_string(),
+                format!("lmdb:{name}"),
+            ]],
+        });
+    }
+    Ok(Rebuild {
+        tool,
+        config_dir: cx.inst.config_directory.clone(),
+        map_type: "lmdb".into(),
+        source,
+    })
+}
+
+/// Pin `param`, which main.cf does not set, to its built-in default with every Berkeley
+/// DB type changed to lmdb, and build its tables. `why` says what uses it. Returns false
+/// (and records what is left) when a table of it cannot be built.
+fn pin_default(
+    cx: &Cx,
+    draft: &mut Draft,
+    out: &mut Out,
+    param: &str,
+    why: &str,
+    aliases: &[String],
+) -> bool {
+    let main_path = cx.inst.main_cf_path();
+    let Some(default) = cx.default_value(param) else {
+        return true;
+    };
+    let new = lmdb_value(&default);
+    if new == default || draft.main.get(param).is_some() {
+        return true;
+    }
+    let mut rebuilds = Vec::new();
+    for (_, tok) in super::plan::list_tokens(&cx.expanded_text(draft, &new)) {
+        let Some(name) = tok.strip_prefix("lmdb:") else {
+            continue;
+        };
+        if CACHES.contains(&param) {
+            continue;
+        }
+        let alias = ALIAS_PARAMS.contains(&param) || aliases.iter().any(|a| a == name);
+        let old_text = format!("{}:{name}", type_of(&default).unwrap_or("hash"));
+        match rebuild_for(
+            cx,
+            type_of(&default).unwrap_or("hash"),
+            name,
+            &old_text,
+            alias,
+        ) {
+            Ok(rb) => rebuilds.push(rb),
+            Err(bl) => {
+                out.left.push(cx.left(
+                    ID,
+                    Some(&main_path),
+                    format!("{param} (built-in default {default}; {why})"),
+                    bl.reason,
+                    bl.commands,
+                ));
+                return false;
+            }
+        }
+    }
+    let near = super::plan::related(&draft.main, param);
+    let near: Vec<&str> = near.iter().map(String::as_str).collect();
+    if let Err(e) = draft.main.set_near(param, &new, &near) {
+        out.left.push(cx.left(
+            ID,
+            Some(&main_path),
+            format!("{param} = {new}"),
+            format!("internal: the edit was refused: {e}"),
+            Vec::new(),
+        ));
+        return false;
+    }
+    let mut fix = cx.fix(
+        ID,
+        Applicability::Safe,
+        Some(&main_path),
+        format!("{param} = {new} (its built-in default is {default}; {why})"),
+    );
+    let built: Vec<String> = rebuilds
+        .iter()
+        .map(|r| r.output().display().to_string())
+        .collect();
+    if !built.is_empty() {
+        fix.note = Some(format!("after building {}", built.join(", ")));
+    }
+    out.fixes.push(fix);
+    out.rebuilds.extend(rebuilds);
+    true
 }
 
 /// Services in the draft's master.cf that run `command`.
@@ -265,7 +348,11 @@ impl Planner for BerkeleyDb {
         }
 
         // group the references by where their type word is written
-        let items: Vec<Item> = bdb.iter().map(|r| self.classify(cx, r)).collect();
+        let aliases = crate::facts::alias_tables(&draft.main, draft.master.as_ref(), &defaults);
+        let items: Vec<Item> = bdb.iter().map(|r| self.classify(cx, r, &aliases)).collect();
+        // references whose type is the built-in default of a parameter main.cf does not
+        // set (`$alias_maps` with no alias_maps line): that parameter is pinned
+        let mut via_default: BTreeMap<String, Vec<&Item>> = BTreeMap::new();
         let mut groups: BTreeMap<(u8, usize, usize), Vec<&Item>> = BTreeMap::new();
         let mut implicit_ddt: Vec<&Item> = Vec::new();
         // set when a table that cannot be switched takes its type from
@@ -283,6 +370,13 @@ impl Planner for BerkeleyDb {
                 // the type is default_database_type's built-in value: switched by
                 // setting default_database_type below
                 None if from_builtin_ddt(it.r) => implicit_ddt.push(it),
+                None if it.r.via.as_ref().is_some_and(|v| v.line.is_none()) => {
+                    let p = it.r.via.as_ref().map(|v| v.parameter.clone());
+                    via_default
+                        .entry(p.unwrap_or_default())
+                        .or_default()
+                        .push(it);
+                }
                 None => {
                     let file = match it.r.file {
                         ConfigFile::Main => &main_path,
@@ -412,6 +506,20 @@ impl Planner for BerkeleyDb {
                 ));
             }
         }
+        for (param, members) in &via_default {
+            let used: Vec<String> = members.iter().map(|m| describe(m.r)).collect();
+            let why = format!("used through ${param} by {}", used.join(", "));
+            if pin_default(cx, draft, out, param, &why, &aliases) && param == "alias_maps" {
+                pin_default(
+                    cx,
+                    draft,
+                    out,
+                    "alias_database",
+                    "newaliases builds it",
+                    &aliases,
+                );
+            }
+        }
         if let Some(b) = implicit_ddt.iter().find(|m| m.blocked.is_some()) {
             ddt_blocked = Some(b.r.text.clone());
             for m in &implicit_ddt {
@@ -432,6 +540,34 @@ impl Planner for BerkeleyDb {
                 ));
             }
         }
+        // untyped alias tables take default_database_type: rebuilt with it
+        let mut untyped = Vec::new();
+        if ddt && ddt_blocked.is_none() {
+            for p in ALIAS_PARAMS {
+                if draft.main.get(p).is_none() {
+                    continue;
+                }
+                let v = cx.expanded(draft, p);
+                for (_, tok) in super::plan::list_tokens(&v) {
+                    if tok.contains(':') || !tok.starts_with('/') {
+                        continue;
+                    }
+                    match rebuild_for(cx, "hash", tok, tok, true) {
+                        Ok(rb) => untyped.push(rb),
+                        Err(bl) => {
+                            out.left.push(cx.left(
+                                ID,
+                                Some(&main_path),
+                                format!("{p} = ...{tok} (untyped)"),
+                                bl.reason,
+                                bl.commands,
+                            ));
+                            ddt_blocked = Some(tok.to_string());
+                        }
+                    }
+                }
+            }
+        }
         if ddt {
             if let Some(t) = ddt_blocked {
                 out.left.push(cx.left(
@@ -448,17 +584,24 @@ impl Planner for BerkeleyDb {
                     Some(&main_path),
                     "default_database_type = lmdb (untyped tables, postmap and newaliases)".into(),
                 );
-                let built: Vec<String> = implicit_ddt
+                untyped.extend(implicit_ddt.iter().filter_map(|m| m.rebuild.clone()));
+                let built: Vec<String> = untyped
                     .iter()
-                    .filter_map(|m| m.rebuild.as_ref())
                     .map(|r| r.output().display().to_string())
                     .collect();
                 if !built.is_empty() {
                     fix.note = Some(format!("after building {}", built.join(", ")));
                 }
                 out.fixes.push(fix);
-                out.rebuilds
-                    .extend(implicit_ddt.iter().filter_map(|m| m.rebuild.clone()));
+                out.rebuilds.extend(untyped);
+            }
+            // what the finding advises: the alias tables get an explicit lmdb type
+            // (their built-in defaults name hash: whatever default_database_type says)
+            for (p, why) in [
+                ("alias_maps", "local(8) looks aliases up in it"),
+                ("alias_database", "newaliases builds it"),
+            ] {
+                pin_default(cx, draft, out, p, why, &aliases);
             }
         }
     }

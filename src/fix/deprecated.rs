@@ -424,7 +424,14 @@ impl DeprecatedParameter {
                 };
                 let inherited = cx.expanded(draft, d.name);
                 let set = |n: &str| draft.main.get(n).is_some() || s.override_value(n).is_some();
-                let Some(act) = catalog_act(cx, d, &o.value, Some(&inherited), &set) else {
+                // a renamed -o keeps its new name even when its value is what it inherits:
+                // `-o fallback_relay=` guards the service against a relay set later
+                // (upstream renamed it smtp_fallback_relay; deleting it drops the guard)
+                let inherited = match d.replace {
+                    Replace::Rename(_) => None,
+                    _ => Some(inherited.as_str()),
+                };
+                let Some(act) = catalog_act(cx, d, &o.value, inherited, &set) else {
                     continue;
                 };
                 let pos = m

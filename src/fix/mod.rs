@@ -386,6 +386,13 @@ pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> an
         }
     }
     let facts = crate::facts::collect(global)?;
+    if let Some(why) = crate::policy::postfix_absent(&facts) {
+        say(
+            &mut out,
+            &format!("{}\n", why.replace("nothing to check", "nothing to fix")),
+        )?;
+        return Ok(exit::OK);
+    }
     // our private scratch directory on the host: the tools' configs, staged copies, and
     // the tables while they are built
     let scratch = tempfile::Builder::new()

@@ -162,6 +162,14 @@ impl Cx<'_> {
             .value
     }
 
+    /// Text expanded against the draft's main.cf and the built-in defaults.
+    pub fn expanded_text(&self, draft: &Draft, text: &str) -> String {
+        let defaults = |n: &str| self.default_value(n);
+        crate::config::Expander::new(&draft.main, &defaults)
+            .expand(text)
+            .value
+    }
+
     /// A fix record for this instance.
     pub fn fix(
         &self,

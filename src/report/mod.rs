@@ -94,7 +94,9 @@ impl ReportMeta {
             facts.upgrade_path.target_postfix_version().to_string(),
         );
         target.os = release(&facts.source, String::new()).os;
-        // Under --root the report is about that system: use its host name.
+        // Under --root the report is about that system: use its host name, never this
+        // machine's; when the root does not say, that is an assumption of the report.
+        let mut assumptions = facts.assumptions.clone();
         let hostname = if facts.root.is_host() {
             local_hostname()
         } else {
@@ -104,7 +106,14 @@ impl ReportMeta {
                 .ok()
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
-                .unwrap_or_else(local_hostname)
+                .unwrap_or_else(|| {
+                    assumptions.push(format!(
+                        "host name unknown: {} has no /etc/hostname; the report says \
+                         \"{UNKNOWN_HOST}\"",
+                        facts.root.dir().display()
+                    ));
+                    UNKNOWN_HOST.to_string()
+                })
         };
         ReportMeta {
             tool: ToolInfo::this(),
@@ -120,11 +129,14 @@ impl ReportMeta {
                     config_directory: i.config_directory.display().to_string(),
                 })
                 .collect(),
-            assumptions: facts.assumptions.clone(),
+            assumptions,
             output: None,
         }
     }
 }
+
+/// The host name of a root that does not say its own.
+pub const UNKNOWN_HOST: &str = "unknown-host";
 
 /// This machine's host name (the kernel's, as `hostname` prints it).
 pub fn local_hostname() -> String {
@@ -194,16 +206,17 @@ pub fn decide_color(when: ColorWhen, no_color_set: bool, stdout_is_terminal: boo
     }
 }
 
-/// Render a report in `format`. Only the leapp format can fail (it needs a random run id).
+/// Render a report in `format` (`text` laid out as it says). Only the leapp format can
+/// fail (it needs a random run id).
 pub fn render(
     format: Format,
     schema: LeappSchema,
     meta: &ReportMeta,
     findings: &[Finding],
-    color: bool,
+    text: &text::TextOptions,
 ) -> Result<Vec<u8>, Error> {
     Ok(match format {
-        Format::Text => text::render(meta, findings, color).into_bytes(),
+        Format::Text => text::render_with(meta, findings, text).into_bytes(),
         Format::Json => json::render(meta, findings).into_bytes(),
         Format::Leapp => {
             let run_id = leapp::new_run_id()?;
@@ -254,6 +267,16 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// The width of the terminal on stdout, if stdout is one (at least 40 columns).
+pub fn terminal_width() -> Option<usize> {
+    let out = std::io::stdout();
+    if !out.is_terminal() {
+        return None;
+    }
+    let ws = rustix::termios::tcgetwinsize(&out).ok()?;
+    (ws.ws_col > 0).then(|| usize::from(ws.ws_col).max(40))
+}
+
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 pub fn print_stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
@@ -295,7 +318,17 @@ pub fn run_check_with_meta(
         Some(_) => global.color == ColorWhen::Always,
         None => use_color(global.color),
     };
-    let bytes = render(args.format, args.leapp_schema, &meta, &findings, color)?;
+    // wrapped at the terminal's width when stdout is one, else at 80 columns
+    let width = match args.output {
+        Some(_) => None,
+        None => terminal_width(),
+    };
+    let layout = text::TextOptions {
+        color,
+        width: width.unwrap_or(text::DEFAULT_WIDTH),
+        verbose: global.verbose > 0,
+    };
+    let bytes = render(args.format, args.leapp_schema, &meta, &findings, &layout)?;
     match &args.output {
         Some(path) => {
             write_output(path, &bytes)?;

@@ -151,3 +151,54 @@ pub fn lookup(tool: &str, key: &str, table: &str) -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
+
+/// Run `fix` on a pseudo-terminal (python3's pty module) and answer its prompt with
+/// `answer`; with `append`, first add that text to that file (the admin editing while the
+/// prompt waits). Returns (everything the terminal showed, exit code).
+pub fn fix_on_terminal(root: &Path, answer: &str, append: Option<(&Path, &str)>) -> (String, i32) {
+    let script = r#"
+import os, pty, sys
+bin, root, answer, path, text = sys.argv[1:6]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(bin, [bin, "--root", root, "fix"])
+out = b""
+while b"Is this ok [y/N]: " not in out:
+    chunk = os.read(fd, 4096)
+    if not chunk:
+        break
+    out += chunk
+if path:
+    with open(path, "a") as f:
+        f.write(text)
+os.write(fd, answer.encode() + b"\n")
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(st))
+"#;
+    let (path, text) = append
+        .map(|(p, t)| (p.display().to_string(), t.to_string()))
+        .unwrap_or_default();
+    let o = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(BIN)
+        .arg(root)
+        .arg(answer)
+        .arg(path)
+        .arg(text)
+        .output()
+        .expect("python3 is installed");
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        o.status.code().unwrap_or(-1),
+    )
+}

@@ -123,3 +123,19 @@ pub fn copy_tree(from: &Path, to: &Path) {
         .unwrap();
     assert!(st.success(), "cp -a {} {}", from.display(), to.display());
 }
+
+/// A copy of a tree (`from`, or an empty directory) at a path whose length does not
+/// depend on the machine (`/tmp/pp-root-XXXXXX`): a text report that names `--root`
+/// wraps at 80 columns, so its layout must not depend on where the repository is
+/// checked out.
+pub fn fixed_length_root(from: Option<&Path>) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("pp-root-")
+        .rand_bytes(6)
+        .tempdir_in("/tmp")
+        .expect("a directory in /tmp");
+    if let Some(from) = from {
+        copy_tree(from, dir.path());
+    }
+    dir
+}

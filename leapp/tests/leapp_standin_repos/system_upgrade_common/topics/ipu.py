@@ -1,0 +1,9 @@
+from leapp.topics import Topic
+
+
+class SystemInfoTopic(Topic):
+    name = "system_info"
+
+
+class TransactionTopic(Topic):
+    name = "transaction"
