@@ -34,19 +34,21 @@ pub fn quote_as_written(facts: &Facts, f: &mut Finding) {
     };
     let end = f.location.end_line.unwrap_or(line).max(line);
     let path = Path::new(file);
+    // main.cf/master.cf through their line index: no copy of the file per finding
     let in_memory = facts.instances.iter().find_map(|inst| {
         if inst.main_cf.as_ref().is_some_and(|l| l.path == path) {
-            Some(config_bytes(inst, ConfigFile::Main).to_vec())
+            Some(config_lines(inst, ConfigFile::Main, line, end))
         } else if inst.master_cf.as_ref().is_some_and(|l| l.path == path) {
-            Some(config_bytes(inst, ConfigFile::Master).to_vec())
+            Some(config_lines(inst, ConfigFile::Master, line, end))
         } else {
             None
         }
     });
-    let bytes = in_memory.or_else(|| facts.root.read(path).ok());
-    f.location.lines = bytes
-        .map(|b| written_lines(&b, line, end))
-        .filter(|t| !t.is_empty());
+    let text = in_memory.or_else(|| {
+        let b = facts.root.read(path).ok()?;
+        Some(written_lines(&b, line, end))
+    });
+    f.location.lines = text.filter(|t| !t.is_empty());
 }
 
 /// System path of an instance's main.cf or master.cf.
