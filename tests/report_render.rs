@@ -565,6 +565,28 @@ fn findings_with_repeats() -> Vec<Finding> {
         f.key = String::new();
         all.push(f.with_default_key());
     }
+    // the same problem where no fix applies: a group of its own (the leapp actor defers
+    // a whole entry to the fix or none of it)
+    for i in 0..11 {
+        let mut f = bdb.clone();
+        f.location.line = Some(400 + i);
+        f.location.end_line = Some(400 + i);
+        f.fix = FixInfo::none();
+        f.key = String::new();
+        all.push(f.with_default_key());
+    }
+    // up to GROUP_ABOVE places, each is an entry of its own as before
+    let smtps = all
+        .iter()
+        .find(|f| f.id == "smtps-service-renamed")
+        .unwrap()
+        .clone();
+    for i in 0..report::leapp::GROUP_ABOVE - 1 {
+        let mut f = smtps.clone();
+        f.location.line = Some(500 + i);
+        f.key = String::new();
+        all.push(f.with_default_key());
+    }
     all
 }
 
@@ -574,11 +596,26 @@ fn leapp_groups_one_problem_found_in_many_places() {
     let run_id = "0c3d2f1e-8a6b-4c5d-9e7f-112233445566";
     let v = report::leapp::to_value(&meta(), &fs, LeappSchema::V120, run_id);
     let entries = v["entries"].as_array().unwrap();
-    // the 60 Berkeley DB places are one entry; the other findings read as without them
+    // the 60 fixable Berkeley DB places are one entry, the 11 unfixable ones another;
+    // the other findings read as without them, and the 10 smtps places stay 10 entries
     let plain = report::leapp::to_value(&meta(), &findings(), LeappSchema::V120, run_id);
     let plain = plain["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), plain.len());
-    assert_eq!(entries[1..], plain[1..]);
+    let n = plain.len();
+    assert_eq!(entries.len(), n + 1 + report::leapp::GROUP_ABOVE - 1);
+    assert_eq!(entries[1..n], plain[1..]);
+    assert_eq!(
+        entries[n]["title"],
+        "Berkeley DB table on a target without Berkeley DB (11 places)"
+    );
+    // fs: findings(), then 59 fixable, 11 unfixable and 9 smtps places
+    assert_eq!(entries[n]["key"], fs[n + 59].key.as_str());
+    for (i, e) in entries[n + 1..].iter().enumerate() {
+        assert_eq!(
+            e["title"],
+            "The smtps service is named submissions upstream"
+        );
+        assert_eq!(e["key"], fs[n + 70 + i].key.as_str());
+    }
 
     let e = &entries[0];
     assert_eq!(

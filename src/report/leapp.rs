@@ -3,11 +3,11 @@
 //! (`flags` + `tags`). Entry `key` is the finding key, so it is the same in both schemas
 //! and in every run; `id` is unique per run, as in leapp.
 //!
-//! Findings of one check that report the same problem (same title, severity and
-//! inhibitor flag) in many places become one entry: the explanation once, the places
-//! listed (capped, with the count), the files as related resources (capped), the
-//! commands once each (capped); its key is its first place's finding key. A problem
-//! found in one place is an entry of its own, exactly as the finding says it.
+//! Findings of one check that report the same problem (same title, severity, inhibitor
+//! flag and fix) in more than [`GROUP_ABOVE`] places become one entry: the explanation
+//! once, the places listed (capped, with the count), the files as related resources
+//! (capped), the commands once each (capped); its key is its first place's finding key.
+//! A problem found in fewer places gives an entry per place, exactly as before.
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::ReportMeta;
 use crate::cli::LeappSchema;
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Applicability, Finding};
 
 /// The actor name entries carry (the leapp custom actor that runs this tool).
 pub const ACTOR: &str = "postfix_preupgrade_check";
@@ -158,24 +158,51 @@ pub const RESOURCES_SHOWN: usize = 50;
 pub const HINTS_SHOWN: usize = 5;
 pub const COMMANDS_SHOWN: usize = 10;
 
-/// The findings that report the same problem: same check, title, severity and inhibitor
-/// flag; groups in the order their first finding comes, findings in report order.
+/// A problem found in more places than this is one entry listing them; up to this many,
+/// each place is an entry of its own as before (a small host reads as it always did, and
+/// tools that key on each finding keep working there).
+pub const GROUP_ABOVE: usize = 10;
+
+/// The findings that report the same problem: same check, title, severity, inhibitor
+/// flag and fix (available, applicability), so that the leapp actor can defer a whole
+/// entry to the fix or none of it; groups in the order their first finding comes,
+/// findings in report order. Groups of [`GROUP_ABOVE`] or fewer are split back into
+/// single findings, in report order.
 fn group(findings: &[Finding]) -> Vec<Vec<&Finding>> {
-    let mut index: HashMap<(&str, &str, &str, bool), usize> = HashMap::new();
-    let mut out: Vec<Vec<&Finding>> = Vec::new();
-    for f in findings {
-        let k = (
-            f.id.as_str(),
-            f.title.as_str(),
+    let key = |f: &Finding| {
+        let fix = match f.fix.applicability {
+            _ if !f.fix.available => 0u8,
+            Some(Applicability::Safe) => 1,
+            Some(Applicability::Review) => 2,
+            None => 3,
+        };
+        (
+            f.id.clone(),
+            f.title.clone(),
             f.severity.as_str(),
             f.inhibitor,
-        );
-        match index.get(&k) {
-            Some(&i) => out[i].push(f),
-            None => {
-                index.insert(k, out.len());
-                out.push(vec![f]);
-            }
+            fix,
+        )
+    };
+    let mut index = HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    let mut first_of: Vec<usize> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let g = *index.entry(key(f)).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(f);
+        first_of.push(g);
+    }
+    // in report order: a big group where its first finding is, the rest one by one
+    let big: Vec<bool> = groups.iter().map(|g| g.len() > GROUP_ABOVE).collect();
+    let mut out = Vec::new();
+    for (f, g) in findings.iter().zip(first_of) {
+        if !big[g] {
+            out.push(vec![f]);
+        } else if !groups[g].is_empty() {
+            out.push(std::mem::take(&mut groups[g]));
         }
     }
     out
