@@ -464,11 +464,9 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                 .filter(|t| t.stale && !t.cache)
                 .map(|t| t.name.as_str())
                 .collect();
-            f.fix = if stale.is_empty() {
-                FixInfo::safe()
-            } else {
-                FixInfo::review()
-            };
+            // fix compares a stale-looking table's contents with its .db and switches it
+            // only when they match (or with --unsafe), so the fix itself stays safe
+            f.fix = FixInfo::safe();
             f.remediation.hint = format!(
                 "{install}{rewrite}, rebuild the tables as lmdb (the .lmdb files \
                  are created next to the text sources), reload Postfix; all before the \
@@ -478,8 +476,9 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                 f.remediation.hint.push_str(&format!(
                     " But {} changed after its .db was last built, so the table Postfix \
                      uses now may differ from the text, and an lmdb table built from the \
-                     text would change what Postfix does: check the text first (fix \
-                     compares the two and switches such a table only with --unsafe).",
+                     text would change what Postfix does: fix compares the two and switches \
+                     such a table only when they match; if they differ, check the text, \
+                     rebuild the .db from it or correct it, or run fix --unsafe.",
                     stale.join(", ")
                 ));
             }

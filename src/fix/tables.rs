@@ -404,11 +404,32 @@ fn build_one(
                 )),
             }
         } else {
+            // no Berkeley DB here (after the upgrade): the modification times are all
+            // there is; a source edited after its .db is not trusted without review
+            let edited_after = matches!(
+                (facts.root.modified(&r.source), facts.root.modified(&db_path)),
+                (Ok(src), Ok(db)) if src > db + std::time::Duration::from_secs(2)
+            );
+            if edited_after && !unsafe_fixes {
+                return Err(format!(
+                    "{} cannot be compared with {}: this host's Postfix cannot read Berkeley \
+                     DB, and the text was changed after the .db was built, so it may differ \
+                     from what Postfix used; needs review: check the text, then run fix \
+                     --unsafe",
+                    db_path.display(),
+                    r.source.display()
+                ));
+            }
             notes.push(format!(
                 "not compared with {}: this host's Postfix cannot read Berkeley DB; built \
-                 from {} as it is (assumed to match)",
+                 from {} as it is ({})",
                 db_path.display(),
-                r.source.display()
+                r.source.display(),
+                if edited_after {
+                    "--unsafe"
+                } else {
+                    "it is not newer than the .db, so assumed to match"
+                }
             ));
         }
     }
@@ -437,6 +458,85 @@ mod tests {
         );
         assert_eq!(differing_keys(&a, &b), ["new", "root"]);
         assert!(differing_keys(&a, &a).is_empty());
+    }
+
+    /// Without Berkeley DB on the host (after the upgrade), a source edited after its
+    /// .db is not switched without --unsafe; one that is not newer is built.
+    #[test]
+    fn without_berkeley_db_the_modification_times_decide() {
+        let d = tempfile::tempdir().unwrap();
+        let etc = d.path().join("etc");
+        std::fs::create_dir_all(etc.join("postfix")).unwrap();
+        std::fs::write(etc.join("os-release"), "ID=\"rhel\"\nVERSION_ID=\"9.4\"\n").unwrap();
+        std::fs::write(
+            etc.join("postfix/main.cf"),
+            "alias_maps = hash:/etc/aliases\n",
+        )
+        .unwrap();
+        std::fs::write(etc.join("aliases"), "postmaster: root\n").unwrap();
+        std::fs::write(etc.join("aliases.db"), "not read here").unwrap();
+        let opts = crate::cli::GlobalOpts::for_root(d.path().to_path_buf());
+        let facts = crate::facts::collect(&opts).unwrap();
+        let tools = FixTools::from_path();
+        let r = Rebuild {
+            tool: Tool::Postalias,
+            config_dir: PathBuf::from("/etc/postfix"),
+            map_type: "lmdb".into(),
+            source: PathBuf::from("/etc/aliases"),
+        };
+        let scratch = tempfile::tempdir().unwrap();
+        let age = |p: &Path, secs: u64| {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(secs))
+                .unwrap()
+        };
+        age(&etc.join("aliases.db"), 3600);
+        let e = build_one(
+            &facts,
+            &r,
+            &tools,
+            &scratch.path().join("a"),
+            scratch.path(),
+            false,
+            false,
+        )
+        .unwrap_err();
+        assert!(e.contains("cannot read Berkeley DB"), "{e}");
+        let b = build_one(
+            &facts,
+            &r,
+            &tools,
+            &scratch.path().join("b"),
+            scratch.path(),
+            false,
+            true,
+        )
+        .unwrap();
+        assert!(
+            b.notes.iter().any(|n| n.contains("--unsafe")),
+            "{:?}",
+            b.notes
+        );
+        // a .db not older than its source: built, and the note says it was assumed to match
+        age(&etc.join("aliases"), 7200);
+        let b = build_one(
+            &facts,
+            &r,
+            &tools,
+            &scratch.path().join("c"),
+            scratch.path(),
+            false,
+            false,
+        )
+        .unwrap();
+        assert!(
+            b.notes.iter().any(|n| n.contains("assumed to match")),
+            "{:?}",
+            b.notes
+        );
     }
 
     #[test]
