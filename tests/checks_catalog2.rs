@@ -206,6 +206,67 @@ fn fingerprint_negative_when_digest_explicit() {
     assert!(run_on("tls-fingerprint-digest", &root, "9.6", "10").is_empty());
 }
 
+#[test]
+fn fingerprint_overrides_reach_parameters_that_read_them() {
+    // main.cf expands once; a service re-evaluates only what its -o overrides can change:
+    // relay_clientcerts reads $cert_maps, which one service overrides, and
+    // smtpd_client_restrictions reads $service_name. A service whose overrides nothing
+    // reads adds nothing. (The place named is the parameter's main.cf line: neither is
+    // overridden itself; the tables found prove the services' values were used.)
+    let root = scratch("fingerprint-reads").join("root");
+    fs::create_dir_all(root.join("etc/postfix")).unwrap();
+    fs::write(
+        root.join("etc/os-release"),
+        "ID=\"rhel\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"9.6\"\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("etc/postfix/main.cf"),
+        "compatibility_level = 2\n\
+         cert_maps = texthash:/etc/postfix/none\n\
+         relay_clientcerts = $cert_maps\n\
+         smtpd_client_restrictions = check_ccert_access texthash:/etc/postfix/ccert_$service_name\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("etc/postfix/master.cf"),
+        "smtp      inet  n       -       n       -       -       smtpd\n\
+         127.0.0.1:2525 inet n - n - - smtpd\n  -o cert_maps=texthash:/etc/postfix/a_certs\n  -o syslog_name=postfix/a\n\
+         127.0.0.1:2526 inet n - n - - smtpd\n  -o syslog_name=postfix/b\n\
+         ccsvc     unix  -       -       n       -       -       smtpd\n  -o { syslog_name = postfix/c }\n",
+    )
+    .unwrap();
+    let md5 = "3D:95:34:51:24:66:33:B9:D2:40:F8:55:1E:DA:5C:9A OK\n";
+    fs::write(root.join("etc/postfix/a_certs"), md5).unwrap();
+    fs::write(root.join("etc/postfix/ccert_ccsvc"), md5).unwrap();
+    let f = run_on("tls-fingerprint-digest", &root, "9.6", "10");
+    let got: Vec<(Option<String>, Option<String>, Option<String>)> = f
+        .iter()
+        .map(|f| {
+            (
+                f.location.service.clone(),
+                f.location.parameter.clone(),
+                f.location.file.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                None,
+                Some("relay_clientcerts".into()),
+                Some("/etc/postfix/a_certs".into())
+            ),
+            (
+                None,
+                Some("smtpd_client_restrictions".into()),
+                Some("/etc/postfix/ccert_ccsvc".into())
+            ),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------- rhel8-default-overrides
 
 #[test]

@@ -533,3 +533,150 @@ fn leapp_keys_stable_across_runs_and_schemas_ids_not() {
         .collect();
     assert_eq!(k1, jk);
 }
+
+/// `findings()` plus the same Berkeley DB problem in 59 more places (master.cf `-o`
+/// overrides, a table each), as a hosting relay has it.
+fn findings_with_repeats() -> Vec<Finding> {
+    let mut all = findings();
+    let bdb = all
+        .iter()
+        .find(|f| f.id == "berkeley-db-map")
+        .unwrap()
+        .clone();
+    for i in 0..59 {
+        let mut f = bdb.clone();
+        let table = format!("/etc/postfix/cust/c{i}.access");
+        f.summary = format!(
+            "`hash:{table}` (10.0.0.{i}:smtp/inet -o smtpd_client_restrictions) is a Berkeley DB table.\n{}",
+            bdb.summary
+        );
+        f.location.file = Some("/etc/postfix/master.cf".into());
+        f.location.line = Some(30 + 3 * i);
+        f.location.end_line = Some(30 + 3 * i);
+        f.location.service = Some(format!("10.0.0.{i}:smtp/inet"));
+        f.location.text = Some(format!(
+            "  -o {{ smtpd_client_restrictions = check_client_access hash:{table} }}"
+        ));
+        f.related = vec![
+            Related::file(table.clone()),
+            Related::package("postfix-lmdb"),
+        ];
+        f.remediation.commands[1] = vec!["postmap".into(), format!("lmdb:{table}")];
+        f.key = String::new();
+        all.push(f.with_default_key());
+    }
+    // the same problem where no fix applies: a group of its own (the leapp actor defers
+    // a whole entry to the fix or none of it)
+    for i in 0..11 {
+        let mut f = bdb.clone();
+        f.location.line = Some(400 + i);
+        f.location.end_line = Some(400 + i);
+        f.fix = FixInfo::none();
+        f.key = String::new();
+        all.push(f.with_default_key());
+    }
+    // up to GROUP_ABOVE places, each is an entry of its own as before
+    let smtps = all
+        .iter()
+        .find(|f| f.id == "smtps-service-renamed")
+        .unwrap()
+        .clone();
+    for i in 0..report::leapp::GROUP_ABOVE - 1 {
+        let mut f = smtps.clone();
+        f.location.line = Some(500 + i);
+        f.key = String::new();
+        all.push(f.with_default_key());
+    }
+    all
+}
+
+#[test]
+fn leapp_groups_one_problem_found_in_many_places() {
+    let fs = findings_with_repeats();
+    let run_id = "0c3d2f1e-8a6b-4c5d-9e7f-112233445566";
+    let v = report::leapp::to_value(&meta(), &fs, LeappSchema::V120, run_id);
+    let entries = v["entries"].as_array().unwrap();
+    // the 60 fixable Berkeley DB places are one entry, the 11 unfixable ones another;
+    // the other findings read as without them, and the 10 smtps places stay 10 entries
+    let plain = report::leapp::to_value(&meta(), &findings(), LeappSchema::V120, run_id);
+    let plain = plain["entries"].as_array().unwrap();
+    let n = plain.len();
+    assert_eq!(entries.len(), n + 1 + report::leapp::GROUP_ABOVE - 1);
+    assert_eq!(entries[1..n], plain[1..]);
+    assert_eq!(
+        entries[n]["title"],
+        "Berkeley DB table on a target without Berkeley DB (11 places)"
+    );
+    // fs: findings(), then 59 fixable, 11 unfixable and 9 smtps places
+    assert_eq!(entries[n]["key"], fs[n + 59].key.as_str());
+    for (i, e) in entries[n + 1..].iter().enumerate() {
+        assert_eq!(
+            e["title"],
+            "The smtps service is named submissions upstream"
+        );
+        assert_eq!(e["key"], fs[n + 70 + i].key.as_str());
+    }
+
+    let e = &entries[0];
+    assert_eq!(
+        e["title"],
+        "Berkeley DB table on a target without Berkeley DB (60 places)"
+    );
+    assert_eq!(
+        e["groups"],
+        serde_json::json!(["email", "services", "inhibitor"])
+    );
+    let summary = e["summary"].as_str().unwrap();
+    // the explanation once, then the places (capped, with the count)
+    assert!(
+        summary.starts_with(
+            "RHEL 10 builds Postfix without Berkeley DB: hash: and btree: tables cannot be opened,\nand mail that needs them is deferred.\nFound in 60 places, the first 20 listed:\n- /etc/postfix/main.cf, line 12-13: virtual_alias_maps = hash:/etc/postfix/virtual, \\     proxy:btree:/etc/postfix/more\n- /etc/postfix/master.cf, line 30: `hash:/etc/postfix/cust/c0.access` (10.0.0.0:smtp/inet -o smtpd_client_restrictions) is a Berkeley DB table.\n"
+        ),
+        "{summary}"
+    );
+    assert_eq!(summary.matches("is deferred.").count(), 1, "{summary}");
+    assert_eq!(summary.matches("\n- ").count(), 21, "{summary}");
+    assert!(summary
+        .contains("\n- and 40 more: `postfix-preupgrade check --format json` lists every place."));
+    // files and the package once each, capped: main.cf, virtual, postfix-lmdb, master.cf
+    // and 59 tables
+    assert_eq!(
+        e["detail"]["related_resources"].as_array().unwrap().len(),
+        report::leapp::RESOURCES_SHOWN
+    );
+    assert!(
+        summary.ends_with("\nRelated resources: the first 50 of 63."),
+        "{summary}"
+    );
+    // one hint (all places share it), a note on the per-place commands, the fix command
+    // once, the first per-place commands
+    let rem = e["detail"]["remediations"].as_array().unwrap();
+    assert_eq!(
+        rem[0]["context"],
+        "Convert the tables to lmdb: and rebuild them with postmap."
+    );
+    assert_eq!(
+        rem[1]["context"],
+        "1 hints and 61 commands in all, one set per place; `postfix-preupgrade check --format json` gives each place's."
+    );
+    assert_eq!(
+        rem[2]["context"],
+        serde_json::json!(["postfix-preupgrade", "fix", "--only", "berkeley-db-map"])
+    );
+    assert_eq!(rem.len(), 2 + report::leapp::COMMANDS_SHOWN);
+    assert_eq!(e["detail"]["external"].as_array().unwrap().len(), 1);
+    // the key of its first place (a JSON finding key, which the leapp actor maps to the
+    // check), stable across runs and schemas; valid for leapp's tooling
+    assert_eq!(e["key"], fs[0].key.as_str());
+    for schema in [LeappSchema::V120, LeappSchema::V110] {
+        let other = report::leapp::new_run_id().unwrap();
+        let doc = report::leapp::to_value(&meta(), &fs, schema, &other);
+        assert_eq!(doc["entries"][0]["key"], e["key"]);
+        assert_eq!(
+            rust_errors(schema, &doc),
+            Vec::<String>::new(),
+            "{schema:?}"
+        );
+        python_validate(schema, &doc).unwrap_or_else(|e| panic!("{schema:?}: {e}"));
+    }
+}

@@ -34,19 +34,21 @@ pub fn quote_as_written(facts: &Facts, f: &mut Finding) {
     };
     let end = f.location.end_line.unwrap_or(line).max(line);
     let path = Path::new(file);
+    // main.cf/master.cf through their line index: no copy of the file per finding
     let in_memory = facts.instances.iter().find_map(|inst| {
         if inst.main_cf.as_ref().is_some_and(|l| l.path == path) {
-            Some(config_bytes(inst, ConfigFile::Main).to_vec())
+            Some(config_lines(inst, ConfigFile::Main, line, end))
         } else if inst.master_cf.as_ref().is_some_and(|l| l.path == path) {
-            Some(config_bytes(inst, ConfigFile::Master).to_vec())
+            Some(config_lines(inst, ConfigFile::Master, line, end))
         } else {
             None
         }
     });
-    let bytes = in_memory.or_else(|| facts.root.read(path).ok());
-    f.location.lines = bytes
-        .map(|b| written_lines(&b, line, end))
-        .filter(|t| !t.is_empty());
+    let text = in_memory.or_else(|| {
+        let b = facts.root.read(path).ok()?;
+        Some(written_lines(&b, line, end))
+    });
+    f.location.lines = text.filter(|t| !t.is_empty());
 }
 
 /// System path of an instance's main.cf or master.cf.
@@ -73,6 +75,19 @@ pub fn config_bytes(inst: &Instance, file: ConfigFile) -> &[u8] {
     }
 }
 
+/// Physical lines `line..=end_line` of an instance's main.cf or master.cf as written (see
+/// [`written_lines`]), through the parsed document's line index: the cost is the lines
+/// quoted, not the file.
+pub fn config_lines(inst: &Instance, file: ConfigFile, line: usize, end_line: usize) -> String {
+    match file {
+        ConfigFile::Main => inst.main().quote_lines(line, end_line),
+        ConfigFile::Master => inst
+            .master()
+            .map(|m| m.quote_lines(line, end_line))
+            .unwrap_or_default(),
+    }
+}
+
 /// `file:line` for a place in an instance's config, as a person reads it.
 pub fn place(inst: &Instance, file: ConfigFile, line: usize) -> String {
     format!("{}:{line}", config_path(inst, file).display())
@@ -95,7 +110,7 @@ pub fn finding_at_lines(
     f.location.file = Some(path.clone());
     f.location.line = Some(line);
     f.location.end_line = Some(end_line.max(line));
-    f.location.text = Some(written_lines(config_bytes(inst, file), line, end_line));
+    f.location.text = Some(config_lines(inst, file, line, end_line));
     f.related.push(Related::file(path));
     f
 }

@@ -7,7 +7,7 @@
 //! (`smtp_tls_fingerprint_digest`, `lmtp_`): `smtp_tls_fingerprint_cert_match` and `match=`
 //! attributes of `smtp_tls_policy_maps` entries. A fingerprint is MD5 when it has 16
 //! colon-separated hex bytes. A side whose digest is set explicitly is left alone.
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::checks::{Check, CheckDocs};
 use crate::config::{Expander, Service};
@@ -179,47 +179,135 @@ impl Ctx<'_> {
         });
     }
 
-    /// Scan one context (main.cf, or a service with its overrides).
-    fn scan(&mut self, svc: Option<&Service>, ex: &Expander) {
+    /// Scan the names `names` in one context (main.cf, or a service with its overrides),
+    /// expanded by `ex`.
+    fn scan<'n>(
+        &mut self,
+        svc: Option<&Service>,
+        ex: &Expander,
+        names: impl IntoIterator<Item = &'n str>,
+    ) {
         let main = self.inst.main();
-        let mut names: BTreeSet<String> = main.effective().iter().map(|p| p.name.clone()).collect();
-        if let Some(s) = svc {
-            names.extend(s.overrides.iter().map(|o| o.name.clone()));
-        }
         let server_explicit = is_set(main, svc, "smtpd_tls_fingerprint_digest");
         let client_explicit = is_set(main, svc, "smtp_tls_fingerprint_digest");
-        for name in &names {
+        for name in names {
             let v = ex.param(name).value;
-            if !server_explicit {
-                let toks = tokens(&v);
-                for w in toks.windows(2) {
-                    if w[0] == "check_ccert_access" {
-                        self.table("smtpd", svc, name, &w[1]);
-                    }
-                }
-                if name == "relay_clientcerts" {
-                    for t in &toks {
-                        self.table("smtpd", svc, name, t);
-                    }
+            self.scan_value(svc, name, &v, server_explicit, client_explicit);
+        }
+    }
+
+    /// The main.cf pass, over the values the index expanded.
+    fn scan_main(&mut self, index: &MainIndex) {
+        let main = self.inst.main();
+        let server_explicit = is_set(main, None, "smtpd_tls_fingerprint_digest");
+        let client_explicit = is_set(main, None, "smtp_tls_fingerprint_digest");
+        for (name, v) in index.names.iter().zip(&index.values) {
+            self.scan_value(None, name, v, server_explicit, client_explicit);
+        }
+    }
+
+    fn scan_value(
+        &mut self,
+        svc: Option<&Service>,
+        name: &str,
+        v: &str,
+        server_explicit: bool,
+        client_explicit: bool,
+    ) {
+        if !server_explicit {
+            let toks = tokens(v);
+            for w in toks.windows(2) {
+                if w[0] == "check_ccert_access" {
+                    self.table("smtpd", svc, name, &w[1]);
                 }
             }
-            if !client_explicit {
-                if name == "smtp_tls_fingerprint_cert_match" {
-                    let v2 = v.clone();
-                    self.value("smtp", svc, name, &v2);
-                    for t in tokens(&v) {
-                        if t.contains(':') && !is_md5_fingerprint(&t) {
-                            self.table("smtp", svc, name, &t);
-                        }
-                    }
+            if name == "relay_clientcerts" {
+                for t in &toks {
+                    self.table("smtpd", svc, name, t);
                 }
-                if name == "smtp_tls_policy_maps" {
-                    for t in tokens(&v) {
+            }
+        }
+        if !client_explicit {
+            if name == "smtp_tls_fingerprint_cert_match" {
+                self.value("smtp", svc, name, v);
+                for t in tokens(v) {
+                    if t.contains(':') && !is_md5_fingerprint(&t) {
                         self.table("smtp", svc, name, &t);
                     }
                 }
             }
+            if name == "smtp_tls_policy_maps" {
+                for t in tokens(v) {
+                    self.table("smtp", svc, name, &t);
+                }
+            }
         }
+    }
+}
+
+/// The main.cf parameters of one instance, expanded once, with a reverse index from a
+/// name to the parameters whose value reads it (directly or through other names), so
+/// that a service's `-o` overrides re-evaluate only the parameters they can change.
+struct MainIndex {
+    /// Every main.cf parameter name, sorted (the order the scan reports in).
+    names: Vec<String>,
+    /// Their expanded values in main.cf's context, same order.
+    values: Vec<String>,
+    /// name read → indexes into `names` of the parameters whose expansion read it.
+    readers: HashMap<String, Vec<usize>>,
+    /// Parameters whose expansion stopped early (too large): their reads are unknown,
+    /// so every service re-evaluates them.
+    always: Vec<usize>,
+}
+
+impl MainIndex {
+    /// Expand every main.cf parameter once with `ex` (no service).
+    fn build(main: &crate::config::MainCf, ex: &Expander) -> MainIndex {
+        let names: BTreeSet<&str> = main.effective().iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<String> = names.into_iter().map(str::to_string).collect();
+        let mut readers: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut always = Vec::new();
+        let mut values = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            let e = ex.param(name);
+            values.push(e.value);
+            if e.errors
+                .iter()
+                .any(|m| m.starts_with("expansion too large"))
+            {
+                always.push(i);
+            }
+            for u in e.used {
+                readers.entry(u).or_default().push(i);
+            }
+        }
+        MainIndex {
+            names,
+            values,
+            readers,
+            always,
+        }
+    }
+
+    /// The names whose value can differ under `s`'s overrides: the overridden names
+    /// themselves and every main.cf parameter that reads one of them or
+    /// `$service_name` (which a daemon sets to its own service name), sorted.
+    fn affected<'a>(&'a self, s: &'a Service) -> BTreeSet<&'a str> {
+        let mut out: BTreeSet<&str> = s.overrides.iter().map(|o| o.name.as_str()).collect();
+        let changed = s
+            .overrides
+            .iter()
+            .map(|o| o.name.as_str())
+            .chain(["service_name"]);
+        for name in changed {
+            for &i in self.readers.get(name).map(Vec::as_slice).unwrap_or(&[]) {
+                out.insert(&self.names[i]);
+            }
+        }
+        for &i in &self.always {
+            out.insert(&self.names[i]);
+        }
+        out
     }
 }
 
@@ -281,14 +369,19 @@ impl Check for TlsFingerprintDigest {
                 hits: Vec::new(),
                 seen: BTreeSet::new(),
             };
-            ctx.scan(None, &Expander::new(inst.main(), &defaults));
+            // A service context can only add places where its value differs from
+            // main.cf's (the rest were seen, or skipped, in the main.cf pass), so each
+            // service re-expands only the names its overrides can change.
+            let main_ex = Expander::new(inst.main(), &defaults);
+            let index = MainIndex::build(inst.main(), &main_ex);
+            ctx.scan_main(&index);
             if let Some(m) = inst.master() {
                 for s in m.services() {
                     if s.overrides.is_empty() {
                         continue;
                     }
                     let ex = Expander::new(inst.main(), &defaults).with_service(s);
-                    ctx.scan(Some(s), &ex);
+                    ctx.scan(Some(s), &ex, index.affected(s));
                 }
             }
             // The level in force after the upgrade: main.cf's own, or the target's stock

@@ -150,7 +150,9 @@ pub fn accepted_names(facts: &Facts, inst: &Instance) -> (HashSet<String>, Vec<S
     (used, prefixes)
 }
 
-/// Optimal-string-alignment distance (edits and adjacent transpositions), capped.
+/// Optimal-string-alignment distance (edits and adjacent transpositions), the whole
+/// table: the reference [`distance_within`] is tested against.
+#[cfg(test)]
 fn distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
@@ -175,14 +177,45 @@ fn distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
+/// [`distance`] when it is at most `limit`, else None; stops as soon as every cell of a
+/// row exceeds `limit` (no later row can come back under it), and keeps three rows, not
+/// the whole table. An unknown name is compared with every known one (issue 12).
+fn distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let mut before: Vec<usize> = Vec::new();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut row = vec![0usize; b.len() + 1];
+    for i in 1..=a.len() {
+        row[0] = i;
+        let mut best = row[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(row[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(before[j - 2] + 1);
+            }
+            row[j] = v;
+            best = best.min(v);
+        }
+        // a transposition reads two rows back, but only from a cell at least as large
+        // as one in the previous row, so a row wholly above the limit ends the search
+        if best > limit {
+            return None;
+        }
+        before = std::mem::replace(&mut prev, row.clone());
+    }
+    Some(prev[b.len()]).filter(|d| *d <= limit)
+}
+
 /// The known name closest to `name` when it is close enough to be a typo.
 pub fn suggest(name: &str, known: &[&'static str]) -> Option<&'static str> {
     let limit = if name.len() >= 10 { 2 } else { 1 };
     known
         .iter()
-        .filter(|k| k.len().abs_diff(name.len()) <= limit)
-        .map(|k| (distance(name, k), *k))
-        .filter(|(d, _)| *d <= limit)
+        .filter_map(|k| distance_within(name, k, limit).map(|d| (d, *k)))
         .min()
         .map(|(_, k)| k)
 }
@@ -343,6 +376,41 @@ fn title(tv: &crate::facts::PostfixVersion) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_distance_is_the_distance_up_to_the_limit() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "bca",
+            "mydomain",
+            "mydomian",
+            "mydomains",
+            "smtpd_tls_security_level",
+            "smtpd_tls_securty_level",
+            "smtpd_tls_secruity_level",
+            "smtp_tls_security_level",
+            "lmtp_tls_security_level",
+            "site_db",
+            "alias_maps",
+        ];
+        for a in words {
+            for b in words {
+                for limit in 0..4 {
+                    let d = distance(a, b);
+                    assert_eq!(
+                        distance_within(a, b, limit),
+                        (d <= limit).then_some(d),
+                        "{a:?} {b:?} {limit}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn typo_distance() {

@@ -135,6 +135,34 @@ pub(crate) fn logical(data: &[u8], phys: &[Phys]) -> Vec<Logical> {
     out
 }
 
+/// Physical lines `line..=end_line` (1-based; `end_line` below `line` means `line`) as
+/// written, each without its `\r\n`/`\n`, joined with `\n`, invalid UTF-8 shown as
+/// U+FFFD. Lines past the end are left out, except the empty line after a final newline
+/// (a `split('\n')` of the file has it). Costs the lines quoted, not the file: `phys`
+/// is the document's line index.
+pub(crate) fn quote(data: &[u8], phys: &[Phys], line: usize, end_line: usize) -> String {
+    let first = line.max(1);
+    let last = end_line.max(line);
+    let mut out = String::new();
+    if last < first {
+        return out;
+    }
+    // the pieces a split('\n') gives: the physical lines, plus an empty last one when the
+    // file is empty or ends with a newline
+    let pieces = phys.len() + usize::from(data.is_empty() || data.ends_with(b"\n"));
+    for no in first..=last.min(pieces) {
+        if no > first {
+            out.push('\n');
+        }
+        if let Some(p) = phys.get(no - 1) {
+            let b = &data[p.start..p.end];
+            let b = b.strip_suffix(b"\r").unwrap_or(b);
+            out.push_str(&String::from_utf8_lossy(b));
+        }
+    }
+    out
+}
+
 /// Lossy conversion for semantic values; `exact` says whether byte offsets still match.
 pub(crate) fn lossy(b: &[u8]) -> (String, bool) {
     match std::str::from_utf8(b) {
@@ -158,6 +186,44 @@ pub(crate) fn clip(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What quoting did before the line index: decode and split the whole file.
+    fn quote_by_split(data: &[u8], line: usize, end_line: usize) -> String {
+        let text = String::from_utf8_lossy(data);
+        text.split('\n')
+            .enumerate()
+            .filter(|(i, _)| *i + 1 >= line && *i < end_line.max(line))
+            .map(|(_, l)| l.strip_suffix('\r').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn quote_matches_splitting_the_whole_file() {
+        let files: [&[u8]; 9] = [
+            b"",
+            b"\n",
+            b"a = 1",
+            b"a = 1\n",
+            b"a = 1\r\nb = 2\r\n  3\r\n",
+            b"a = 1\n\n# c\nb = \xff\xfe\n  x\xc3\n",
+            b"\r\n\r",
+            b"x\n\n\n",
+            b"one\ntwo\nthree",
+        ];
+        for data in files {
+            let phys = physical(data);
+            for line in 0..7 {
+                for end in 0..7 {
+                    assert_eq!(
+                        quote(data, &phys, line, end),
+                        quote_by_split(data, line, end),
+                        "{data:?} {line}..={end}"
+                    );
+                }
+            }
+        }
+    }
 
     fn groups(s: &str) -> Vec<(usize, usize, bool, String)> {
         let d = s.as_bytes();

@@ -156,6 +156,13 @@ impl MainCf {
         &self.data
     }
 
+    /// Physical lines `line..=end_line` as written (without line ends, joined with `\n`,
+    /// invalid UTF-8 as U+FFFD), through the line index: the cost is the lines quoted,
+    /// not the file.
+    pub fn quote_lines(&self, line: usize, end_line: usize) -> String {
+        lines::quote(&self.data, &self.phys, line, end_line)
+    }
+
     /// Every definition in file order, overridden ones included.
     pub fn params(&self) -> &[Param] {
         &self.params
@@ -361,6 +368,17 @@ impl MainCf {
         Ok(())
     }
 
+    /// Apply many [`TextEdit`]s in one pass and parse the result once (one
+    /// [`MainCf::replace_at`] each would copy and parse the file per edit). Each edit's
+    /// result comes back in the order given; the ones that fail change nothing.
+    pub fn replace_many(&mut self, edits: &[TextEdit]) -> Vec<Result<(), EditError>> {
+        let (d, results) = replace_many(&self.data, &self.phys, edits);
+        if let Some(d) = d {
+            self.replace_doc(d);
+        }
+        results
+    }
+
     fn def_lines(&self, name: &str) -> Result<Vec<usize>, EditError> {
         let starts: Vec<usize> = self
             .params
@@ -392,6 +410,71 @@ pub(crate) fn skip_line(data: &[u8], start: usize) -> usize {
         Some(i) => start + i + 1,
         None => data.len(),
     }
+}
+
+/// One replacement for [`MainCf::replace_many`] / [`MasterCf::replace_many`](super::MasterCf::replace_many):
+/// `expected` written at physical `line` (1-based), byte `column` (0-based), becomes
+/// `replacement`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextEdit<'a> {
+    pub line: usize,
+    pub column: usize,
+    pub expected: &'a str,
+    pub replacement: &'a str,
+}
+
+/// Apply many [`TextEdit`]s in one pass over the file. Each is checked against the file
+/// as it is (the text must be written there, the replacement must stay on its line);
+/// one that overlaps an edit before it in the file is refused, as applying them one by
+/// one would have found its text changed. Returns the new bytes (None when nothing
+/// applies) and each edit's result, in the order given.
+pub(crate) fn replace_many(
+    data: &[u8],
+    phys: &[Phys],
+    edits: &[TextEdit],
+) -> (Option<Vec<u8>>, Vec<Result<(), EditError>>) {
+    let not_there = |e: &TextEdit| EditError::NoSuchText {
+        line: e.line,
+        column: e.column,
+        expected: e.expected.to_string(),
+    };
+    let mut results: Vec<Result<(), EditError>> = Vec::with_capacity(edits.len());
+    let mut spans: Vec<(usize, usize, usize)> = Vec::with_capacity(edits.len());
+    for (i, e) in edits.iter().enumerate() {
+        let Some(p) = phys.get(e.line.wrapping_sub(1)) else {
+            results.push(Err(not_there(e)));
+            continue;
+        };
+        let s = p.start.saturating_add(e.column);
+        let end = s.saturating_add(e.expected.len());
+        if end > p.end || &data[s..end] != e.expected.as_bytes() {
+            results.push(Err(not_there(e)));
+        } else if e.replacement.bytes().any(|b| b == b'\n' || b == 0) {
+            results.push(Err(EditError::InvalidValue(e.replacement.to_string())));
+        } else {
+            results.push(Ok(()));
+            spans.push((s, end, i));
+        }
+    }
+    spans.sort_unstable();
+    let mut out = Vec::with_capacity(data.len());
+    let mut pos = 0;
+    let mut applied = 0;
+    for (s, end, i) in spans {
+        if s < pos {
+            results[i] = Err(not_there(&edits[i]));
+            continue;
+        }
+        out.extend_from_slice(&data[pos..s]);
+        out.extend_from_slice(edits[i].replacement.as_bytes());
+        pos = end;
+        applied += 1;
+    }
+    if applied == 0 {
+        return (None, results);
+    }
+    out.extend_from_slice(&data[pos..]);
+    (Some(out), results)
 }
 
 pub(crate) fn replace_at(
@@ -434,6 +517,108 @@ mod tests {
 
     fn m(s: &str) -> MainCf {
         MainCf::parse(s.as_bytes())
+    }
+
+    #[test]
+    fn replace_many_is_the_edits_one_by_one_in_one_pass() {
+        let text = "a = hash:/x, btree:/y\nb = x\n  hash:/z\r\nc = hash:/w\n";
+        let edits = [
+            TextEdit {
+                line: 1,
+                column: 4,
+                expected: "hash",
+                replacement: "lmdb",
+            },
+            TextEdit {
+                line: 3,
+                column: 2,
+                expected: "hash",
+                replacement: "lmdb",
+            },
+            TextEdit {
+                line: 1,
+                column: 13,
+                expected: "btree",
+                replacement: "lmdb",
+            },
+            // not written there: refused, the rest still apply
+            TextEdit {
+                line: 4,
+                column: 4,
+                expected: "btree",
+                replacement: "lmdb",
+            },
+            // overlaps the first edit: its text would be gone one by one too
+            TextEdit {
+                line: 1,
+                column: 6,
+                expected: "sh:/x",
+                replacement: "x",
+            },
+            TextEdit {
+                line: 2,
+                column: 4,
+                expected: "x",
+                replacement: "y\nz",
+            },
+            TextEdit {
+                line: 9,
+                column: 0,
+                expected: "",
+                replacement: "",
+            },
+        ];
+        let mut batch = m(text);
+        let results = batch.replace_many(&edits);
+        assert_eq!(
+            results.iter().map(Result::is_ok).collect::<Vec<_>>(),
+            [true, true, true, false, false, false, false]
+        );
+        assert!(matches!(results[5], Err(EditError::InvalidValue(_))));
+        // the same as replace_at one by one, later places first
+        let mut one = m(text);
+        for e in [&edits[1], &edits[2], &edits[0]] {
+            one.replace_at(e.line, e.column, e.expected, e.replacement)
+                .unwrap();
+        }
+        assert_eq!(batch.as_bytes(), one.as_bytes());
+        assert_eq!(
+            batch.as_bytes(),
+            b"a = lmdb:/x, lmdb:/y\nb = x\n  lmdb:/z\r\nc = hash:/w\n"
+        );
+        assert_eq!(batch.value("b"), Some("x  lmdb:/z"));
+        // nothing applies: nothing changes
+        let mut none = m(text);
+        let refused = [edits[3], edits[5], edits[6]];
+        assert!(none.replace_many(&refused).iter().all(Result::is_err));
+        assert_eq!(none.as_bytes(), text.as_bytes());
+        // master.cf too
+        let mut mc = super::super::MasterCf::parse(
+            b"x unix - - n - - smtp\n  -o a=hash:/t\ny unix - - n - - smtp -o b=btree:/u\n",
+        );
+        let r = mc.replace_many(&[
+            TextEdit {
+                line: 3,
+                column: 27,
+                expected: "btree",
+                replacement: "lmdb",
+            },
+            TextEdit {
+                line: 2,
+                column: 7,
+                expected: "hash",
+                replacement: "lmdb",
+            },
+        ]);
+        assert!(r.iter().all(Result::is_ok), "{r:?}");
+        assert_eq!(
+            mc.get("x/unix").unwrap().override_value("a"),
+            Some("lmdb:/t")
+        );
+        assert_eq!(
+            mc.get("y/unix").unwrap().override_value("b"),
+            Some("lmdb:/u")
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! master.cf: lossless document, services, validation and line-preserving edits.
+use std::collections::HashMap;
+
 use super::lines::{self, is_space, Logical, Phys};
-use super::main_cf::{replace_at, skip_line};
+use super::main_cf::{replace_at, replace_many, skip_line, TextEdit};
 use super::{Diagnostic, EditError, Reporter, Severity};
 
 /// Postfix's `PCF_MASTER_BLANKS`: the field separators of master.cf.
@@ -118,6 +120,9 @@ pub struct MasterCf {
     phys: Vec<Phys>,
     services: Vec<Service>,
     diags: Vec<Diagnostic>,
+    /// `name/type` → index into `services` of the effective (last) entry, so that
+    /// [`MasterCf::get`] and every edit find an entry in O(1).
+    by_id: HashMap<String, usize>,
 }
 
 /// A token during normalisation: its text and the logical offset of `text[0]`.
@@ -422,11 +427,17 @@ impl MasterCf {
                 exact,
             });
         }
+        let mut by_id = HashMap::with_capacity(services.len());
+        for (i, s) in services.iter().enumerate() {
+            // later entries win, as in master(8)
+            by_id.insert(s.id(), i);
+        }
         MasterCf {
             data: data.to_vec(),
             phys,
             services,
             diags,
+            by_id,
         }
     }
 
@@ -440,6 +451,13 @@ impl MasterCf {
         &self.data
     }
 
+    /// Physical lines `line..=end_line` as written (without line ends, joined with `\n`,
+    /// invalid UTF-8 as U+FFFD), through the line index: the cost is the lines quoted,
+    /// not the file.
+    pub fn quote_lines(&self, line: usize, end_line: usize) -> String {
+        lines::quote(&self.data, &self.phys, line, end_line)
+    }
+
     /// Every entry in file order (duplicates included; master(8) uses the last).
     pub fn services(&self) -> &[Service] {
         &self.services
@@ -447,7 +465,7 @@ impl MasterCf {
 
     /// The entry with this `name/type` id (the last one when duplicated).
     pub fn get(&self, id: &str) -> Option<&Service> {
-        self.services.iter().rev().find(|s| s.id() == id)
+        self.by_id.get(id).map(|&i| &self.services[i])
     }
 
     /// Warnings and fatal errors, in line order, with postconf's wording and line numbers.
@@ -489,9 +507,9 @@ impl MasterCf {
     }
 
     fn index(&self, id: &str) -> Result<usize, EditError> {
-        self.services
-            .iter()
-            .rposition(|s| s.id() == id)
+        self.by_id
+            .get(id)
+            .copied()
             .ok_or_else(|| EditError::NoSuchService(id.to_string()))
     }
 
@@ -789,6 +807,16 @@ impl MasterCf {
         Ok(())
     }
 
+    /// Apply many [`TextEdit`]s in one pass and parse the result once (see
+    /// [`MainCf::replace_many`](super::MainCf::replace_many)).
+    pub fn replace_many(&mut self, edits: &[TextEdit]) -> Vec<Result<(), EditError>> {
+        let (d, results) = replace_many(&self.data, &self.phys, edits);
+        if let Some(d) = d {
+            self.set_data(d);
+        }
+        results
+    }
+
     /// Replace `expected` written at physical `line`, byte `column` (0-based).
     pub fn replace_at(
         &mut self,
@@ -806,4 +834,32 @@ impl MasterCf {
 /// `split_nameval()` on bytes (see main_cf).
 fn split_nv(t: &[u8]) -> Result<super::main_cf::NameValue, &'static str> {
     super::main_cf::split_nameval(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_and_edits_use_the_last_entry_of_an_id() {
+        let mut m = MasterCf::parse(
+            b"a unix - - n - - first\nb inet n - n - - smtpd\na unix - - n - - second\n",
+        );
+        assert_eq!(m.get("a/unix").map(|s| s.command.as_str()), Some("second"));
+        assert_eq!(m.get("b/inet").map(|s| s.line), Some(2));
+        assert!(m.get("a/inet").is_none() && m.get("a").is_none());
+        m.set_field("a/unix", 7, "third").unwrap();
+        assert_eq!(
+            m.as_bytes(),
+            b"a unix - - n - - first\nb inet n - n - - smtpd\na unix - - n - - third\n"
+        );
+        // the index follows the edit: b is renamed, the old id is gone
+        m.rename_entry("b/inet", "c").unwrap();
+        assert!(m.get("b/inet").is_none());
+        assert_eq!(m.get("c/inet").map(|s| s.line), Some(2));
+        assert!(matches!(
+            m.remove_entry("b/inet"),
+            Err(EditError::NoSuchService(_))
+        ));
+    }
 }

@@ -39,7 +39,7 @@ mod master_cf;
 pub mod show;
 
 pub use expand::{expand, Expander, Expansion};
-pub use main_cf::{MainCf, Param};
+pub use main_cf::{MainCf, Param, TextEdit};
 pub use maps::{map_refs, takes_tables, ConfigFile, MapRef, Span, Via, MAP_TYPES};
 pub use master_cf::{MasterCf, Override, Service, SERVICE_TYPES};
 pub use show::{show_main, show_master};

@@ -460,18 +460,30 @@ impl Planner for BerkeleyDb {
             out.rebuilds
                 .extend(members.iter().filter_map(|m| m.rebuild.clone()));
         }
-        // later positions first, so earlier spans stay valid
+        // one pass and one parse per file, however many tables (issue 12)
         edits.sort_by(|a, b| b.cmp(a));
-        for (f, line, column, ty) in edits {
-            let res = if f == 0 {
-                draft.main.replace_at(line, column, &ty, "lmdb")
+        for file in [0, 1] {
+            let mine: Vec<_> = edits.iter().filter(|e| e.0 == file).collect();
+            let text: Vec<crate::config::TextEdit> = mine
+                .iter()
+                .map(|(_, line, column, ty)| crate::config::TextEdit {
+                    line: *line,
+                    column: *column,
+                    expected: ty,
+                    replacement: "lmdb",
+                })
+                .collect();
+            let results = if file == 0 {
+                draft.main.replace_many(&text)
             } else {
                 match draft.master.as_mut() {
-                    Some(m) => m.replace_at(line, column, &ty, "lmdb"),
+                    Some(m) => m.replace_many(&text),
                     None => continue,
                 }
             };
-            if let Err(e) = res {
+            for ((f, line, _, ty), res) in mine.into_iter().zip(results) {
+                let Err(e) = res else { continue };
+                let f = *f;
                 out.left.push(cx.left(
                     ID,
                     Some(if f == 0 { &main_path } else { &master_path }),

@@ -143,15 +143,110 @@ pub fn lmdb_support(facts: &Facts, tools: &FixTools, scratch: &Path) -> Option<S
 
 /// A unified diff of one file change (lossy text for display; the bytes written are the
 /// exact ones).
+///
+/// Lines found exactly once in each file (nearly every line of a config file) anchor
+/// the diff, in the longest run that keeps their order; Myers runs only between
+/// anchors. Myers over the whole file is O(lines x changes), which a fix with thousands
+/// of edits to one file made quadratic (issue 12); here the cost follows the file and
+/// the size of each changed stretch.
 pub fn unified_diff(change: &FileChange) -> String {
     let old = String::from_utf8_lossy(&change.old);
     let new = String::from_utf8_lossy(&change.new);
     let name = change.path.display().to_string();
-    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
-        .unified_diff()
-        .context_radius(3)
-        .header(&name, &name)
-        .to_string()
+    // This TextDiff only splits the lines and formats the hunks: its own diff stops at
+    // once (the deadline has passed); the ops come from `anchored_ops`.
+    let lines = similar::TextDiff::configure()
+        .deadline(std::time::Instant::now())
+        .diff_lines(old.as_ref(), new.as_ref());
+    let ops = anchored_ops(lines.old_slices(), lines.new_slices());
+    let mut s = String::new();
+    for group in similar::group_diff_ops(ops, 3) {
+        if group.is_empty() {
+            continue;
+        }
+        if s.is_empty() {
+            let _ = writeln!(s, "--- {name}\n+++ {name}");
+        }
+        let _ = write!(
+            s,
+            "{}",
+            similar::udiff::UnifiedDiffHunk::new(group, &lines, true)
+        );
+    }
+    s
+}
+
+/// Line ops (as `similar` captures them: replaces joined, then compacted) with the lines
+/// unique in both files as anchors; see [`unified_diff`].
+fn anchored_ops<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<similar::DiffOp> {
+    use similar::algorithms::{myers, Capture, Compact, DiffHook, NoFinishHook, Replace};
+    use std::collections::HashMap;
+    use std::convert::Infallible;
+
+    // lines as numbers, and per number: (count in old, index in old, count in new, index)
+    let mut ids: HashMap<&'a str, u32> = HashMap::new();
+    let mut seen: Vec<(u32, usize, u32, usize)> = Vec::new();
+    let mut intern = |line: &'a str| -> u32 {
+        let next = ids.len() as u32;
+        *ids.entry(line).or_insert_with(|| {
+            seen.push((0, 0, 0, 0));
+            next
+        })
+    };
+    let o: Vec<u32> = old.iter().map(|l| intern(l)).collect();
+    let n: Vec<u32> = new.iter().map(|l| intern(l)).collect();
+    for (i, &id) in o.iter().enumerate() {
+        let e = &mut seen[id as usize];
+        e.0 += 1;
+        e.1 = i;
+    }
+    for (i, &id) in n.iter().enumerate() {
+        let e = &mut seen[id as usize];
+        e.2 += 1;
+        e.3 = i;
+    }
+    // unique pairs in old order; the longest increasing run of their new indexes
+    let pairs: Vec<(usize, usize)> = o
+        .iter()
+        .filter_map(|&id| {
+            let e = seen[id as usize];
+            (e.0 == 1 && e.2 == 1).then_some((e.1, e.3))
+        })
+        .collect();
+    let mut tails: Vec<usize> = Vec::new(); // index into pairs of the smallest tail per length
+    let mut prev: Vec<Option<usize>> = vec![None; pairs.len()];
+    for (k, &(_, nj)) in pairs.iter().enumerate() {
+        let len = tails.partition_point(|&t| pairs[t].1 < nj);
+        prev[k] = len.checked_sub(1).map(|l| tails[l]);
+        if len == tails.len() {
+            tails.push(k);
+        } else {
+            tails[len] = k;
+        }
+    }
+    let mut anchors = Vec::with_capacity(tails.len());
+    let mut at = tails.last().copied();
+    while let Some(k) = at {
+        anchors.push(pairs[k]);
+        at = prev[k];
+    }
+    anchors.reverse();
+
+    let mut hook = Compact::new(Replace::new(Capture::new()), &o, &n);
+    let run = |hook: &mut Compact<'_, '_, Vec<u32>, Vec<u32>, Replace<Capture>>| {
+        let (mut oi, mut ni) = (0, 0);
+        for &(ao, an) in &anchors {
+            myers::diff(&mut NoFinishHook::new(&mut *hook), &o, oi..ao, &n, ni..an)?;
+            hook.equal(ao, an, 1)?;
+            (oi, ni) = (ao + 1, an + 1);
+        }
+        myers::diff(hook, &o, oi..o.len(), &n, ni..n.len())
+    };
+    let done: Result<(), Infallible> = run(&mut hook);
+    match done {
+        Ok(()) => hook.into_inner().into_inner().into_ops(),
+        Err(never) => match never {},
+    }
 }
 
 fn applicability(a: Applicability) -> &'static str {
@@ -629,5 +724,76 @@ pub fn run_undo(global: &GlobalOpts, id: Option<&str>, force: bool) -> anyhow::R
         let mut err = std::io::stderr().lock();
         say(&mut err, &format!("postfix-preupgrade: {}", report.text))?;
         Ok(exit::FAILURE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn myers(old: &str, new: &str, name: &str) -> String {
+        similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header(name, name)
+            .to_string()
+    }
+
+    #[test]
+    fn anchored_diff_reads_as_myers() {
+        // a master.cf-like file: unique lines with repeated ones (blank, comments, the
+        // same -o) in between, edited the ways the planners edit
+        let mut base = String::from("# head\n\n");
+        for i in 0..300 {
+            base.push_str(&format!(
+                "10.0.0.{i}:smtp inet n - n - - smtpd\n  -o syslog_name=postfix/c{i}\n  -o {{ smtpd_client_restrictions = check_client_access hash:/etc/c{i} }}\n  -o smtpd_tls_wrappermode=yes\n#\n"
+            ));
+        }
+        let every_third = base
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i % 15 == 4 {
+                    l.replace("hash:", "lmdb:")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n";
+        let inserted = base.replace(
+            "  -o syslog_name=postfix/c7\n",
+            "  -o syslog_name=postfix/c7\n  -o new_one=yes\n",
+        );
+        let removed = base.replace("  -o syslog_name=postfix/c9\n", "");
+        let renamed_tail = base.replace("10.0.0.299:smtp", "submissions");
+        let no_newline = base.trim_end().to_string();
+        let crlf = base.replace('\n', "\r\n");
+        let crlf_edit = crlf.replace("hash:/etc/c3 ", "lmdb:/etc/c3 ");
+        let cases: [(&str, &str); 9] = [
+            (&base, &every_third),
+            (&base, &inserted),
+            (&base, &removed),
+            (&base, &renamed_tail),
+            (&base, &no_newline),
+            (&no_newline, &base),
+            (&crlf, &crlf_edit),
+            ("", "a = 1\n"),
+            ("a = 1\n", "a = 1\n"),
+        ];
+        for (i, (old, new)) in cases.into_iter().enumerate() {
+            let change = FileChange {
+                instance: "-".into(),
+                path: "/etc/postfix/master.cf".into(),
+                old: old.as_bytes().to_vec(),
+                new: new.as_bytes().to_vec(),
+            };
+            assert_eq!(
+                unified_diff(&change),
+                myers(old, new, "/etc/postfix/master.cf"),
+                "case {i}"
+            );
+        }
     }
 }

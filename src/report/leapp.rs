@@ -2,13 +2,22 @@
 //! `leapp-report.json`, valid against its report schema 1.2.0 (`groups`) or 1.1.0
 //! (`flags` + `tags`). Entry `key` is the finding key, so it is the same in both schemas
 //! and in every run; `id` is unique per run, as in leapp.
+//!
+//! Findings of one check that report the same problem (same title, severity, inhibitor
+//! flag and fix) in more than [`GROUP_ABOVE`] places become one entry: the explanation
+//! once, the places listed (capped, with the count), the files as related resources
+//! (capped), the commands once each (capped); its key is its first place's finding key.
+//! A problem found in fewer places gives an entry per place, exactly as before.
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::ReportMeta;
 use crate::cli::LeappSchema;
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Applicability, Finding};
 
 /// The actor name entries carry (the leapp custom actor that runs this tool).
 pub const ACTOR: &str = "postfix_preupgrade_check";
@@ -23,7 +32,7 @@ struct Document<'a> {
 
 #[derive(Serialize)]
 struct Entry<'a> {
-    title: &'a str,
+    title: Cow<'a, str>,
     summary: String,
     severity: &'static str,
     audience: &'static str,
@@ -62,7 +71,7 @@ struct Resource<'a> {
 #[derive(Serialize)]
 #[serde(tag = "type", content = "context", rename_all = "lowercase")]
 enum Remediation<'a> {
-    Hint(&'a str),
+    Hint(Cow<'a, str>),
     Command(&'a [String]),
 }
 
@@ -121,6 +130,273 @@ fn summary(f: &Finding) -> String {
     s
 }
 
+type Groups = Option<Vec<&'static str>>;
+
+/// `groups` (1.2.0), or `tags` and `flags` (1.1.0).
+fn entry_groups(schema: LeappSchema, inhibitor: bool) -> (Groups, Groups, Groups) {
+    match schema {
+        LeappSchema::V120 => {
+            let mut g = GROUPS.to_vec();
+            if inhibitor {
+                g.push("inhibitor");
+            }
+            (Some(g), None, None)
+        }
+        LeappSchema::V110 => (
+            None,
+            Some(GROUPS.to_vec()),
+            inhibitor.then(|| vec!["inhibitor"]),
+        ),
+    }
+}
+
+/// Places a grouped entry's summary lists, at most.
+pub const PLACES_SHOWN: usize = 20;
+/// Related resources a grouped entry keeps, at most.
+pub const RESOURCES_SHOWN: usize = 50;
+/// Distinct hints and commands a grouped entry keeps, at most (each).
+pub const HINTS_SHOWN: usize = 5;
+pub const COMMANDS_SHOWN: usize = 10;
+
+/// A problem found in more places than this is one entry listing them; up to this many,
+/// each place is an entry of its own as before (a small host reads as it always did, and
+/// tools that key on each finding keep working there).
+pub const GROUP_ABOVE: usize = 10;
+
+/// The findings that report the same problem: same check, title, severity, inhibitor
+/// flag and fix (available, applicability), so that the leapp actor can defer a whole
+/// entry to the fix or none of it; groups in the order their first finding comes,
+/// findings in report order. Groups of [`GROUP_ABOVE`] or fewer are split back into
+/// single findings, in report order.
+fn group(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    let key = |f: &Finding| {
+        let fix = match f.fix.applicability {
+            _ if !f.fix.available => 0u8,
+            Some(Applicability::Safe) => 1,
+            Some(Applicability::Review) => 2,
+            None => 3,
+        };
+        (
+            f.id.clone(),
+            f.title.clone(),
+            f.severity.as_str(),
+            f.inhibitor,
+            fix,
+        )
+    };
+    let mut index = HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    let mut first_of: Vec<usize> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let g = *index.entry(key(f)).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(f);
+        first_of.push(g);
+    }
+    // in report order: a big group where its first finding is, the rest one by one
+    let big: Vec<bool> = groups.iter().map(|g| g.len() > GROUP_ABOVE).collect();
+    let mut out = Vec::new();
+    for (f, g) in findings.iter().zip(first_of) {
+        if !big[g] {
+            out.push(vec![f]);
+        } else if !groups[g].is_empty() {
+            out.push(std::mem::take(&mut groups[g]));
+        }
+    }
+    out
+}
+
+/// Number of trailing summary lines every finding of the group shares (the explanation).
+fn common_tail(members: &[&Finding]) -> usize {
+    let first: Vec<&str> = members[0].summary.lines().collect();
+    let mut n = first.len();
+    for f in &members[1..] {
+        let lines: Vec<&str> = f.summary.lines().collect();
+        let same = first
+            .iter()
+            .rev()
+            .zip(lines.iter().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        n = n.min(same);
+        if n == 0 {
+            break;
+        }
+    }
+    n
+}
+
+/// One place of a grouped entry: `file, line N: what the finding says there`.
+fn place_line(f: &Finding, own_lines: usize) -> String {
+    let l = &f.location;
+    let own: Vec<&str> = f.summary.lines().take(own_lines).collect();
+    let what = if own.is_empty() {
+        l.text
+            .as_deref()
+            .map(|t| t.lines().collect::<Vec<_>>().join(" \\ "))
+            .unwrap_or_default()
+    } else {
+        own.join(" ")
+    };
+    let mut at = String::new();
+    if let Some(file) = &l.file {
+        at.push_str(file);
+        if let Some(line) = l.line {
+            at.push_str(&format!(", line {line}"));
+            if let Some(end) = l.end_line.filter(|e| *e > line) {
+                at.push_str(&format!("-{end}"));
+            }
+        }
+    }
+    if let Some(svc) = l.service.as_deref().filter(|s| !what.contains(*s)) {
+        at.push_str(&format!(" ({svc})"));
+    }
+    match (at.is_empty(), what.is_empty()) {
+        (true, _) => what,
+        (false, true) => at,
+        (false, false) => format!("{at}: {what}"),
+    }
+}
+
+/// One entry for a problem found in several places.
+fn group_entry<'a>(
+    meta: &'a ReportMeta,
+    members: &[&'a Finding],
+    schema: LeappSchema,
+    run_id: &str,
+    index: usize,
+    time_stamp: &'a str,
+) -> Entry<'a> {
+    let f0 = members[0];
+    let n = members.len();
+    let (groups, tags, flags) = entry_groups(schema, f0.inhibitor);
+
+    let tail = common_tail(members);
+    let mut summary = String::new();
+    let lines: Vec<&str> = f0.summary.lines().collect();
+    let common = &lines[lines.len() - tail..];
+    if !common.is_empty() {
+        summary.push_str(&common.join("\n"));
+        summary.push('\n');
+    }
+    let shown = n.min(PLACES_SHOWN);
+    if shown < n {
+        summary.push_str(&format!("Found in {n} places, the first {shown} listed:"));
+    } else {
+        summary.push_str(&format!("Found in {n} places:"));
+    }
+    for f in &members[..shown] {
+        let own = f.summary.lines().count() - tail;
+        summary.push_str("\n- ");
+        summary.push_str(&place_line(f, own));
+    }
+    if shown < n {
+        summary.push_str(&format!(
+            "\n- and {} more: `postfix-preupgrade check --format json` lists every place.",
+            n - shown
+        ));
+    }
+
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut related: Vec<Resource> = Vec::new();
+    let mut related_total = 0;
+    for f in members {
+        let file = f.location.file.as_deref().map(|t| ("file", t));
+        let rel = f
+            .related
+            .iter()
+            .map(|r| (r.scheme.as_str(), r.title.as_str()));
+        for (scheme, title) in file.into_iter().chain(rel) {
+            if seen.insert((scheme, title)) {
+                related_total += 1;
+                if related.len() < RESOURCES_SHOWN {
+                    related.push(Resource { scheme, title });
+                }
+            }
+        }
+    }
+    if related_total > related.len() {
+        summary.push_str(&format!(
+            "\nRelated resources: the first {} of {related_total}.",
+            related.len()
+        ));
+    }
+
+    let mut remediations = Vec::new();
+    let mut hints: Vec<&str> = Vec::new();
+    let mut hints_total = 0;
+    let mut seen_hints: HashSet<&str> = HashSet::new();
+    let mut commands: Vec<&[String]> = Vec::new();
+    let mut commands_total = 0;
+    let mut seen_commands: HashSet<&[String]> = HashSet::new();
+    for f in members {
+        let h = f.remediation.hint.as_str();
+        if !h.is_empty() && seen_hints.insert(h) {
+            hints_total += 1;
+            if hints.len() < HINTS_SHOWN {
+                hints.push(h);
+            }
+        }
+        for argv in &f.remediation.commands {
+            if seen_commands.insert(argv.as_slice()) {
+                commands_total += 1;
+                if commands.len() < COMMANDS_SHOWN {
+                    commands.push(argv);
+                }
+            }
+        }
+    }
+    remediations.extend(hints.iter().map(|h| Remediation::Hint(Cow::Borrowed(*h))));
+    if hints_total > hints.len() || commands_total > commands.len() {
+        remediations.push(Remediation::Hint(Cow::Owned(format!(
+            "{} hints and {} commands in all, one set per place; \
+             `postfix-preupgrade check --format json` gives each place's.",
+            hints_total, commands_total
+        ))));
+    }
+    remediations.extend(commands.into_iter().map(Remediation::Command));
+
+    let mut seen_links: HashSet<(&str, &str)> = HashSet::new();
+    let external: Vec<External> = members
+        .iter()
+        .flat_map(|f| &f.links)
+        .filter(|l| seen_links.insert((&l.url, &l.title)))
+        .map(|l| External {
+            url: &l.url,
+            title: &l.title,
+        })
+        .collect();
+
+    // The key of the group's first place: stable across runs for the same problem in the
+    // same places, and a key of the JSON report, which is how the leapp actor finds the
+    // check (and its fix) behind an entry.
+    let key = f0.key.as_str();
+    let id = entry_id(run_id, key, index);
+    let detail = (!related.is_empty() || !remediations.is_empty() || !external.is_empty())
+        .then_some(Detail {
+            related_resources: related,
+            remediations,
+            external,
+        });
+    Entry {
+        title: Cow::Owned(format!("{} ({n} places)", f0.title)),
+        summary,
+        severity: f0.severity.as_str(),
+        audience: "sysadmin",
+        groups,
+        tags,
+        flags,
+        key,
+        id,
+        actor: ACTOR,
+        hostname: &meta.hostname,
+        time_stamp,
+        detail,
+    }
+}
+
 fn entry<'a>(
     meta: &'a ReportMeta,
     f: &'a Finding,
@@ -129,20 +405,7 @@ fn entry<'a>(
     index: usize,
     time_stamp: &'a str,
 ) -> Entry<'a> {
-    let (groups, tags, flags) = match schema {
-        LeappSchema::V120 => {
-            let mut g = GROUPS.to_vec();
-            if f.inhibitor {
-                g.push("inhibitor");
-            }
-            (Some(g), None, None)
-        }
-        LeappSchema::V110 => (
-            None,
-            Some(GROUPS.to_vec()),
-            f.inhibitor.then(|| vec!["inhibitor"]),
-        ),
-    };
+    let (groups, tags, flags) = entry_groups(schema, f.inhibitor);
     let mut related: Vec<Resource> = f
         .related
         .iter()
@@ -167,7 +430,7 @@ fn entry<'a>(
     }
     let mut remediations = Vec::new();
     if !f.remediation.hint.is_empty() {
-        remediations.push(Remediation::Hint(&f.remediation.hint));
+        remediations.push(Remediation::Hint(Cow::Borrowed(&f.remediation.hint)));
     }
     for argv in &f.remediation.commands {
         remediations.push(Remediation::Command(argv));
@@ -187,7 +450,7 @@ fn entry<'a>(
             external,
         });
     Entry {
-        title: &f.title,
+        title: Cow::Borrowed(&f.title),
         summary: summary(f),
         severity: f.severity.as_str(),
         audience: "sysadmin",
@@ -212,10 +475,13 @@ fn document<'a>(
 ) -> Document<'a> {
     Document {
         leapp_run_id: run_id,
-        entries: findings
-            .iter()
+        entries: group(findings)
+            .into_iter()
             .enumerate()
-            .map(|(i, f)| entry(meta, f, schema, run_id, i, ts))
+            .map(|(i, members)| match members.as_slice() {
+                [f] => entry(meta, f, schema, run_id, i, ts),
+                _ => group_entry(meta, &members, schema, run_id, i, ts),
+            })
             .collect(),
     }
 }

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End-to-end scale bench (issue 12): generate a large RHEL 9 root with N master.cf services
+# and thousands of tables, then time whole processes of the release build side by side
+# with Postfix's own postconf on the same files, and print peak RSS.
+#
+#   benches/scale.sh                 # N = 200 600 2000
+#   benches/scale.sh 200 600 2000    # the same, explicitly
+#   BENCH_MEMORY=1 benches/scale.sh 6000   # our commands only (no postconf): peak memory
+#   BENCH_BIN=/tmp/old-build benches/scale.sh  # time another binary (before/after tables)
+#
+# Each service is a per-customer smtpd on its own address with `-o` overrides in both
+# forms (`-o name=value` and `-o { name = value }`) that name hash:, btree: and lmdb:
+# tables; main.cf has map lists with hash:/btree:/lmdb: members. Every table has its text
+# source on disk. Numbers are CPU seconds (user+sys) and wall seconds of one run each;
+# `xM` is CPU time relative to `postconf -M` on the same files. Never a timed test: the
+# figures depend on the machine; read them side by side.
+#
+# Needs: cargo, GNU time (/usr/bin/time, Debian package `time`), postconf, jq.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(200 600 2000)
+memory_only=${BENCH_MEMORY:-0}
+
+for tool in /usr/bin/time jq; do
+    command -v "$tool" >/dev/null || { echo "scale.sh: $tool is missing (apt-get install time jq)" >&2; exit 2; }
+done
+if [ "$memory_only" != 1 ]; then
+    command -v postconf >/dev/null || { echo "scale.sh: postconf is missing" >&2; exit 2; }
+fi
+
+# BENCH_BIN=PATH times another build (e.g. a copy of the release binary of main)
+if [ -n "${BENCH_BIN:-}" ]; then
+    bin=$BENCH_BIN
+else
+    cargo build --release --quiet --bin postfix-preupgrade
+    bin=$PWD/target/release/postfix-preupgrade
+fi
+stock=$PWD/../shared/data/stock/rhel-like/el9-3.5.9
+[ -f "$stock/main.cf" ] || stock=$PWD/examples/rhel9-mailhost/etc/postfix
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pp-scale.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# generate ROOT N
+generate() {
+    local root=$1 n=$2 i t kind members
+    mkdir -p "$root/etc/postfix/cust" "$root/etc/postfix/maps" "$root/var/lib/rpm"
+    cp examples/rhel9-mailhost/etc/os-release "$root/etc/os-release"
+    printf 'root: postmaster\n' >"$root/etc/aliases"
+    cp "$stock/main.cf" "$root/etc/postfix/main.cf"
+    cp "$stock/master.cf" "$root/etc/postfix/master.cf"
+    {
+        printf 'myhostname = mail.example.com\n'
+        printf 'alias_maps = hash:/etc/aliases\nalias_database = hash:/etc/aliases\n'
+        # map lists: N/10 members each, cycling hash: btree: lmdb:
+        for param in virtual_alias_maps transport_maps sender_canonical_maps; do
+            members=()
+            for ((i = 0; i < n / 10; i++)); do
+                case $((i % 3)) in 0) t=hash ;; 1) t=btree ;; *) t=lmdb ;; esac
+                members+=("$t:/etc/postfix/maps/${param}_$i")
+                printf 'key%s value%s\n' "$i" "$i" >"$root/etc/postfix/maps/${param}_$i"
+            done
+            printf '%s =' "$param"
+            for t in "${members[@]}"; do printf '\n    %s,' "$t"; done
+            printf '\n'
+        done
+    } >>"$root/etc/postfix/main.cf"
+    {
+        printf 'smtps     inet  n       -       n       -       -       smtpd\n'
+        printf '  -o syslog_name=postfix/smtps\n  -o smtpd_tls_wrappermode=yes\n'
+        for ((i = 0; i < n; i++)); do
+            printf '10.%d.%d.%d:smtp inet n - n - - smtpd\n' $((i / 65536)) $((i / 256 % 256)) $((i % 256))
+            printf '  -o syslog_name=postfix/cust%d\n' "$i"
+            printf '  -o { smtpd_client_restrictions = check_client_access hash:/etc/postfix/cust/c%d.access, permit_mynetworks, reject }\n' "$i"
+            printf '  -o smtpd_sender_restrictions=check_sender_access,btree:/etc/postfix/cust/c%d.senders\n' "$i"
+            printf '  -o { smtpd_recipient_restrictions = check_recipient_access lmdb:/etc/postfix/cust/c%d.rcpt, permit_mynetworks, reject_unauth_destination }\n' "$i"
+            printf '  -o smtpd_banner=$myhostname ESMTP cust%d\n' "$i"
+            for kind in access senders rcpt; do
+                printf 'c%d.example OK\n' "$i" >"$root/etc/postfix/cust/c$i.$kind"
+            done
+        done
+    } >>"$root/etc/postfix/master.cf"
+}
+
+# measure LABEL OUTFILE CMD...: prints "cpu wall rss_kb"
+measure() {
+    local out=$1
+    shift
+    /usr/bin/time -f '%U %S %e %M %x' -o "$work/time" "$@" >"$out" 2>"$work/stderr" || true
+    # exit 0/1 are answers (1: inhibitors found); anything else means the run failed
+    if ! tail -n 1 "$work/time" | awk '{ exit !($5 == 0 || $5 == 1) }'; then
+        echo "scale.sh: failed: $*" >&2
+        head -n 5 "$work/stderr" >&2
+    fi
+    tail -n 1 "$work/time" | awk '{printf "%.2f %.2f %d\n", $1 + $2, $3, $4}'
+}
+
+common=(--source rhel9 --target rhel10 --postfix-version 3.5.9)
+printf '| N | command | CPU s | wall s | xM (CPU / postconf -M) | peak RSS MB | output | leapp entries |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
+for n in "${sizes[@]}"; do
+    root=$work/root-$n
+    generate "$root" "$n"
+    declare -A cpu=() wall=() rss=() size=()
+    cmds=(json leapp dry-run)
+    [ "$memory_only" = 1 ] || cmds=(postconf-n postconf-M "${cmds[@]}")
+    for c in "${cmds[@]}"; do
+        out=$work/out-$c
+        case $c in
+            postconf-n) r=$(measure "$out" postconf -c "$root/etc/postfix" -n) ;;
+            postconf-M) r=$(measure "$out" postconf -c "$root/etc/postfix" -M) ;;
+            json) r=$(measure "$out" "$bin" --root "$root" check --format json "${common[@]}") ;;
+            leapp) r=$(measure "$out" "$bin" --root "$root" check --format leapp "${common[@]}") ;;
+            dry-run) r=$(measure "$out" "$bin" --root "$root" fix --dry-run "${common[@]}") ;;
+        esac
+        read -r cpu[$c] wall[$c] rss[$c] <<<"$r"
+        size[$c]=$(stat -c %s "$out")
+        entries=
+        [ "$c" != leapp ] || entries=$(jq '.entries | length' "$out" 2>/dev/null || echo invalid)
+        ratio=
+        if [ -n "${cpu[postconf-M]:-}" ] && [ "$c" != postconf-M ]; then
+            ratio=$(awk -v a="${cpu[$c]}" -v b="${cpu[postconf-M]}" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
+        fi
+        case $c in
+            json) label='check --format json' ;;
+            leapp) label='check --format leapp' ;;
+            dry-run) label='fix --dry-run' ;;
+            postconf-n) label='postconf -n' ;;
+            postconf-M) label='postconf -M' ;;
+        esac
+        printf '| %s | %s | %s | %s | %s | %.1f | %s | %s |\n' "$n" "$label" "${cpu[$c]}" "${wall[$c]}" \
+            "${ratio:--}" "$(awk -v k="${rss[$c]}" 'BEGIN { print k / 1024 }')" \
+            "$(numfmt --to=iec "${size[$c]}")" "$entries"
+    done
+    unset cpu wall rss size
+    rm -rf "$root"
+done
