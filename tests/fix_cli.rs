@@ -546,3 +546,20 @@ fn a_root_without_postfix_has_nothing_to_fix() {
         "fix wrote into a root without Postfix"
     );
 }
+
+#[test]
+fn a_parameter_set_twice_does_not_stop_the_fix() {
+    require_postfix_tools();
+    // postconf warns "overriding earlier entry: alias_maps=hash:..." before and
+    // "...=lmdb:..." after: the same warning, not a new one
+    let tmp = small_root(
+        b"alias_maps = hash:/etc/aliases\nalias_database = hash:/etc/aliases\nalias_maps = hash:/etc/aliases\n",
+        &[("etc/aliases", "postmaster: root\n")],
+    );
+    let o = run(&["--root", &tmp.path().display().to_string(), "fix", "-y"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // the definition in effect is switched (the earlier, dead one is left as written)
+    let (n, _, ok) = postconf(&tmp.path().join("etc/postfix"), &["-n", "alias_maps"]);
+    assert!(ok);
+    assert_eq!(n.trim(), "alias_maps = lmdb:/etc/aliases");
+}
