@@ -220,12 +220,18 @@ fn pin_default(
         ));
         return false;
     }
-    let mut fix = cx.fix(
+    let fix = cx.fix(
         ID,
         Applicability::Safe,
         Some(&main_path),
         format!("{param} = {new} (its built-in default is {default}; {why})"),
     );
+    push_with_builds(out, fix, rebuilds);
+    true
+}
+
+/// Record `fix`, noting the tables built before it applies, and queue those builds.
+fn push_with_builds(out: &mut Out, mut fix: super::plan::Fix, rebuilds: Vec<Rebuild>) {
     let built: Vec<String> = rebuilds
         .iter()
         .map(|r| r.output().display().to_string())
@@ -235,7 +241,6 @@ fn pin_default(
     }
     out.fixes.push(fix);
     out.rebuilds.extend(rebuilds);
-    true
 }
 
 /// Services in the draft's master.cf that run `command`.
@@ -578,22 +583,14 @@ impl Planner for BerkeleyDb {
                     Vec::new(),
                 ));
             } else if draft.main.set("default_database_type", "lmdb").is_ok() {
-                let mut fix = cx.fix(
+                let fix = cx.fix(
                     ID,
                     Applicability::Safe,
                     Some(&main_path),
                     "default_database_type = lmdb (untyped tables, postmap and newaliases)".into(),
                 );
                 untyped.extend(implicit_ddt.iter().filter_map(|m| m.rebuild.clone()));
-                let built: Vec<String> = untyped
-                    .iter()
-                    .map(|r| r.output().display().to_string())
-                    .collect();
-                if !built.is_empty() {
-                    fix.note = Some(format!("after building {}", built.join(", ")));
-                }
-                out.fixes.push(fix);
-                out.rebuilds.extend(untyped);
+                push_with_builds(out, fix, untyped);
             }
             // what the finding advises: the alias tables get an explicit lmdb type
             // (their built-in defaults name hash: whatever default_database_type says)
