@@ -29,18 +29,6 @@ const PROBE: (&str, &str) = ("corpus-probe.example", "OK");
 /// The probe every alias source answers.
 const ALIAS_PROBE: (&str, &str) = ("postmaster", "root");
 
-/// Parameters whose tables are caches Postfix creates itself: no text source.
-const CACHES: &[&str] = &[
-    "address_verify_map",
-    "postscreen_cache_map",
-    "smtpd_tls_session_cache_database",
-    "smtp_tls_session_cache_database",
-    "lmtp_tls_session_cache_database",
-    "tlsproxy_tls_session_cache_database",
-    "smtp_sasl_auth_cache_name",
-    "lmtp_sasl_auth_cache_name",
-];
-
 const CRITERIA: &[&str] = &[
     "accepted",
     "bdb-free",
@@ -187,7 +175,10 @@ fn make_root(entry: &Path, root: &Path) -> BTreeMap<String, bool> {
         .collect();
     for (param, ty, name) in &refs {
         let name = system_path(root, name);
-        if CACHES.contains(&param.as_str()) || !name.starts_with('/') || name.contains('$') {
+        if postfix_preupgrade::config::CACHE_PARAMETERS.contains(&param.as_str())
+            || !name.starts_with('/')
+            || name.contains('$')
+        {
             continue;
         }
         let alias = aliases.contains(&name);

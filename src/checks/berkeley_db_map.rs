@@ -36,18 +36,6 @@ const ID: &str = "berkeley-db-map";
 /// The Berkeley DB map types.
 pub const BDB_TYPES: &[&str] = &["hash", "btree"];
 
-/// Parameters whose tables are caches Postfix creates and maintains itself.
-const CACHE_PARAMS: &[&str] = &[
-    "address_verify_map",
-    "postscreen_cache_map",
-    "smtpd_tls_session_cache_database",
-    "smtp_tls_session_cache_database",
-    "lmtp_tls_session_cache_database",
-    "tlsproxy_tls_session_cache_database",
-    "smtp_sasl_auth_cache_name",
-    "lmtp_sasl_auth_cache_name",
-];
-
 /// `address_verify_map`'s built-in default where Postfix has Berkeley DB (postconf(5)
 /// gives it only as "see postconf -d output"; facts §2).
 const VERIFY_MAP_DEFAULT: &str = "btree:$data_directory/verify_cache";
@@ -258,7 +246,7 @@ struct Table {
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
-    let cache = CACHE_PARAMS.contains(&r.parameter.as_str());
+    let cache = crate::config::CACHE_PARAMETERS.contains(&r.parameter.as_str());
     let file = common::is_file_name(&r.name);
     Table {
         name: r.name.clone(),

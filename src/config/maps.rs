@@ -3,6 +3,18 @@ use super::expand::{Expander, Expansion, Src};
 use super::main_cf::MainCf;
 use super::master_cf::MasterCf;
 
+/// Parameters whose table is a cache the daemons create and fill themselves: there is no
+/// text source to rebuild from; changing the type is the whole migration (postconf(5)).
+pub const CACHE_PARAMETERS: &[&str] = &[
+    "address_verify_map",
+    "postscreen_cache_map",
+    "smtpd_tls_session_cache_database",
+    "smtp_tls_session_cache_database",
+    "lmtp_tls_session_cache_database",
+    "smtp_sasl_auth_cache_name",
+    "lmtp_sasl_auth_cache_name",
+];
+
 /// Every lookup-table type Postfix knows (`postconf -m` plus the composite ones).
 pub const MAP_TYPES: &[&str] = &[
     "btree",

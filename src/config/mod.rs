@@ -40,7 +40,9 @@ pub mod show;
 
 pub use expand::{expand, Expander, Expansion};
 pub use main_cf::{MainCf, Param, TextEdit};
-pub use maps::{map_refs, takes_tables, ConfigFile, MapRef, Span, Via, MAP_TYPES};
+pub use maps::{
+    map_refs, takes_tables, ConfigFile, MapRef, Span, Via, CACHE_PARAMETERS, MAP_TYPES,
+};
 pub use master_cf::{MasterCf, Override, Service, SERVICE_TYPES};
 pub use show::{show_main, show_master};
 

@@ -28,17 +28,6 @@ const ID: &str = "berkeley-db-map";
 /// Berkeley DB map types.
 const BDB: [&str; 2] = ["hash", "btree"];
 
-/// Parameters whose table is a cache the daemons fill themselves (no text source).
-const CACHES: &[&str] = &[
-    "address_verify_map",
-    "postscreen_cache_map",
-    "smtpd_tls_session_cache_database",
-    "smtp_tls_session_cache_database",
-    "lmtp_tls_session_cache_database",
-    "smtp_sasl_auth_cache_name",
-    "lmtp_sasl_auth_cache_name",
-];
-
 /// Why one reference cannot be switched, with the remediation.
 struct Blocked {
     reason: String,
@@ -73,7 +62,7 @@ impl BerkeleyDb {
             rebuild: None,
             blocked: None,
         };
-        if CACHES.contains(&r.parameter.as_str()) {
+        if crate::config::CACHE_PARAMETERS.contains(&r.parameter.as_str()) {
             return item;
         }
         let alias = ALIAS_PARAMS.contains(&r.parameter.as_str()) || aliases.contains(&r.name);
@@ -183,7 +172,7 @@ fn pin_default(
         let Some(name) = tok.strip_prefix("lmdb:") else {
             continue;
         };
-        if CACHES.contains(&param) {
+        if crate::config::CACHE_PARAMETERS.contains(&param) {
             continue;
         }
         let alias = ALIAS_PARAMS.contains(&param) || aliases.iter().any(|a| a == name);
