@@ -62,6 +62,23 @@ struct Detail<'a> {
     external: Vec<External<'a>>,
 }
 
+impl<'a> Detail<'a> {
+    /// The entry's detail, or none when all three lists are empty (leapp's schema wants
+    /// no empty `detail`).
+    fn of(
+        related_resources: Vec<Resource<'a>>,
+        remediations: Vec<Remediation<'a>>,
+        external: Vec<External<'a>>,
+    ) -> Option<Self> {
+        (!related_resources.is_empty() || !remediations.is_empty() || !external.is_empty())
+            .then_some(Detail {
+                related_resources,
+                remediations,
+                external,
+            })
+    }
+}
+
 #[derive(Serialize)]
 struct Resource<'a> {
     scheme: &'a str,
@@ -374,12 +391,7 @@ fn group_entry<'a>(
     // check (and its fix) behind an entry.
     let key = f0.key.as_str();
     let id = entry_id(run_id, key, index);
-    let detail = (!related.is_empty() || !remediations.is_empty() || !external.is_empty())
-        .then_some(Detail {
-            related_resources: related,
-            remediations,
-            external,
-        });
+    let detail = Detail::of(related, remediations, external);
     Entry {
         title: Cow::Owned(format!("{} ({n} places)", f0.title)),
         summary,
@@ -443,12 +455,7 @@ fn entry<'a>(
             title: &l.title,
         })
         .collect();
-    let detail = (!related.is_empty() || !remediations.is_empty() || !external.is_empty())
-        .then_some(Detail {
-            related_resources: related,
-            remediations,
-            external,
-        });
+    let detail = Detail::of(related, remediations, external);
     Entry {
         title: Cow::Borrowed(&f.title),
         summary: summary(f),
