@@ -94,7 +94,17 @@ pub fn sha256(bytes: &[u8]) -> String {
 }
 
 /// sha256 and length of everything an open file holds from its current offset.
-pub fn sha256_reader(mut r: impl io::Read, path: &Path) -> Result<(String, u64), Error> {
+pub fn sha256_reader(r: impl io::Read, path: &Path) -> Result<(String, u64), Error> {
+    copy_hashing(r, None, path)
+}
+
+/// Read `r` to its end, hashing it, and write every byte to `to` (a writer and the path
+/// named in its errors) as it goes: one pass, so what is hashed is what is written.
+fn copy_hashing(
+    mut r: impl io::Read,
+    mut to: Option<(&mut dyn Write, &Path)>,
+    path: &Path,
+) -> Result<(String, u64), Error> {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -105,6 +115,9 @@ pub fn sha256_reader(mut r: impl io::Read, path: &Path) -> Result<(String, u64),
             break;
         }
         h.update(&buf[..got]);
+        if let Some((w, wp)) = to.as_mut() {
+            w.write_all(&buf[..got]).map_err(|e| io_err(wp, e))?;
+        }
         n += got as u64;
     }
     Ok((to_hex(&h.finalize()), n))
@@ -239,10 +252,8 @@ pub fn write_temp(
                 (sha256(b), b.len() as u64)
             }
             Content::Scratch(p) => {
-                let mut src = File::open(p).map_err(|e| io_err(p, e))?;
-                io::copy(&mut src, &mut f).map_err(|e| io_err(&shown, e))?;
                 let src = File::open(p).map_err(|e| io_err(p, e))?;
-                sha256_reader(src, p)?
+                copy_hashing(src, Some((&mut f, &shown)), p)?
             }
         };
         let w = apply_meta(&f, &shown, meta)?;

@@ -126,12 +126,16 @@ pub fn host_map_types(tools: &FixTools, scratch: &Path) -> Option<Vec<String>> {
 /// What the host can do for lmdb: `postconf -m` of the tools that will build the tables
 /// must list it, and the inspected system's rpm database (when there is one) must have
 /// `postfix-lmdb`.
-pub fn lmdb_support(facts: &Facts, tools: &FixTools, scratch: &Path) -> Option<String> {
+pub fn lmdb_support(
+    facts: &Facts,
+    tools: &FixTools,
+    host_types: Option<&[String]>,
+) -> Option<String> {
     if facts.postfix.has_package("postfix-lmdb") == Some(false) {
         return Some("the postfix-lmdb package is not installed".into());
     }
     let postconf = tools.postconf.as_deref()?;
-    match host_map_types(tools, scratch) {
+    match host_types {
         Some(types) if types.iter().any(|t| t == "lmdb") => None,
         Some(_) => Some(format!(
             "`{} -m` does not list lmdb (postfix-lmdb is not installed)",
@@ -398,8 +402,10 @@ pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> an
     let scratch = tempfile::Builder::new()
         .prefix("postfix-preupgrade.")
         .tempdir()?;
+    // what the host's tools support, asked once (`postconf -m`)
+    let host_types = host_map_types(tools, scratch.path());
     let support = Support {
-        lmdb_missing: lmdb_support(&facts, tools, scratch.path()),
+        lmdb_missing: lmdb_support(&facts, tools, host_types.as_deref()),
         failed_tables: Vec::new(),
     };
     let mut opts = options(args, support)?;
@@ -469,8 +475,14 @@ pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> an
                 .notes
                 .push("postconf not found: the new files were not validated".into());
         }
-        let (built, failed) =
-            tables::build_all(&facts, &the_plan, tools, scratch.path(), args.unsafe_fixes);
+        let (built, failed) = tables::build_all(
+            &facts,
+            &the_plan,
+            tools,
+            scratch.path(),
+            &host_types,
+            args.unsafe_fixes,
+        );
         if failed.is_empty() {
             break built;
         }

@@ -195,11 +195,13 @@ pub fn build_all(
     plan: &Plan,
     tools: &FixTools,
     scratch: &Path,
+    host_types: &Option<Vec<String>>,
     unsafe_fixes: bool,
 ) -> (Vec<Built>, Vec<(PathBuf, String)>) {
     let mut built = Vec::new();
     let mut failed = Vec::new();
-    let host_reads_bdb = super::host_map_types(tools, scratch)
+    let host_reads_bdb = host_types
+        .as_ref()
         .is_some_and(|types| types.iter().any(|t| t == "hash"));
     // one build per output file (instances sharing a table name it once each)
     let mut seen = std::collections::BTreeSet::new();

@@ -681,6 +681,9 @@ pub fn undo(root: &Root, id: Option<&str>, force: bool) -> Result<UndoReport, Er
     t.m.undoes = Some(id.clone());
     let staged: Result<(), Error> = (|| {
         for (e, bytes) in &plan {
+            // unless forced, the file must still be what the fix wrote: a change between
+            // the check above and this copy is refused too
+            let expect = (!force).then(|| e.new.as_ref().map(|v| v.sha256.as_str()));
             let new = match (&e.old, bytes) {
                 (Some(v), Some(b)) => Some(New {
                     content: Content::Bytes(b),
@@ -688,7 +691,7 @@ pub fn undo(root: &Root, id: Option<&str>, force: bool) -> Result<UndoReport, Er
                 }),
                 _ => None,
             };
-            t.stage(root, &e.path, e.table, None, new)?;
+            t.stage(root, &e.path, e.table, expect, new)?;
         }
         Ok(())
     })();
