@@ -511,35 +511,39 @@ pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> an
         .map(|f| format!("[{}] {}", f.check, f.summary))
         .collect();
     let mut t = txn::Txn::begin(&root, txn::Kind::Fix, summary)?;
-    let staged: Result<(), Error> = (|| {
-        for b in &built {
-            t.stage(
-                &root,
-                &b.rebuild.output(),
-                true,
-                None,
-                Some(txn::New {
-                    content: fsops::Content::Scratch(&b.file),
-                    meta: b.meta.clone(),
-                }),
-            )?;
-        }
-        for c in &the_plan.changes {
-            let f = root.open(&c.path)?;
-            let meta = fsops::meta_of(&f, &c.path)?;
-            t.stage(
-                &root,
-                &c.path,
-                false,
-                Some(Some(&fsops::sha256(&c.old))),
-                Some(txn::New {
+    let mut items: Vec<txn::Stage> = built
+        .iter()
+        .map(|b| txn::Stage {
+            path: b.rebuild.output(),
+            table: true,
+            expect_old: None,
+            new: Some(txn::New {
+                content: fsops::Content::Scratch(&b.file),
+                meta: b.meta.clone(),
+            }),
+        })
+        .collect();
+    let mut staged: Result<(), Error> = Ok(());
+    for c in &the_plan.changes {
+        match root.open(&c.path).and_then(|f| fsops::meta_of(&f, &c.path)) {
+            Ok(meta) => items.push(txn::Stage {
+                path: c.path.clone(),
+                table: false,
+                expect_old: Some(Some(fsops::sha256(&c.old))),
+                new: Some(txn::New {
                     content: fsops::Content::Bytes(&c.new),
                     meta,
                 }),
-            )?;
+            }),
+            Err(e) => {
+                staged = Err(e);
+                break;
+            }
         }
-        Ok(())
-    })();
+    }
+    if staged.is_ok() {
+        staged = t.stage_all(&root, items);
+    }
     let id = t.id().to_string();
     let applied = match staged {
         Err(e) => {

@@ -109,10 +109,23 @@ pub struct Txn {
     pub warnings: Vec<String>,
 }
 
-/// New content for [`Txn::stage`].
+/// New content for [`Txn::stage_all`].
 pub struct New<'a> {
     pub content: Content<'a>,
     pub meta: FileMeta,
+}
+
+/// One file for [`Txn::stage_all`].
+pub struct Stage<'a> {
+    /// System path.
+    pub path: PathBuf,
+    /// A table output (not a config file).
+    pub table: bool,
+    /// The sha256 the caller planned against (Some(None): the file must not exist); the
+    /// file changed meanwhile otherwise, and nothing is staged.
+    pub expect_old: Option<Option<String>>,
+    /// What the file becomes (None: it is removed).
+    pub new: Option<New<'a>>,
 }
 
 fn other(msg: String) -> Error {
@@ -207,93 +220,86 @@ impl Txn {
         save_manifest(&self.dir, &self.m)
     }
 
-    /// Add a file to the transaction: save a copy of what is there now, and write the new
-    /// version (None: remove it) to a temporary file beside it. Nothing live changes.
-    /// `expect_old`: the sha256 the caller planned against (the file changed meanwhile
-    /// otherwise); `Some(None)` means it must not exist.
-    pub fn stage(
-        &mut self,
-        root: &Root,
-        path: &Path,
-        table: bool,
-        expect_old: Option<Option<&str>>,
-        new: Option<New>,
-    ) -> Result<(), Error> {
-        let (dir, name) = output(root, path)?;
-        let old = match current(&dir, &name)? {
-            None => None,
-            Some((sha, size, meta)) => {
-                let stored = format!("files/{}", self.m.entries.len());
-                let copy_name = OsString::from(self.m.entries.len().to_string());
-                // copy through the handle, then check the copy is what was hashed
-                let src = dir.open_file(&name)?;
-                let mut dst = self.files.create_new(&copy_name, 0o600)?;
-                std::io::copy(&mut &src, &mut dst).map_err(|e| Error::Io {
-                    path: self.files.join(&copy_name),
-                    source: e,
-                })?;
-                dst.sync_all().map_err(|e| Error::Io {
-                    path: self.files.join(&copy_name),
-                    source: e,
-                })?;
-                let (csha, _) = fsops::sha256_reader(
-                    self.files.open_file(&copy_name)?,
-                    &self.files.join(&copy_name),
-                )?;
-                if csha != sha {
+    /// Add files to the transaction: save a copy of what is at each path now, then write
+    /// each new version (None: the file is removed) to a temporary file beside it. Nothing
+    /// live changes. The journal is written twice for the whole batch, not per file: once
+    /// naming every temporary file before any exists (so a kill leaves nothing unaccounted
+    /// for), once with what was written.
+    pub fn stage_all(&mut self, root: &Root, items: Vec<Stage>) -> Result<(), Error> {
+        let mut pending = Vec::new();
+        for it in items {
+            let (dir, name) = output(root, &it.path)?;
+            let old = self.back_up(&dir, &name, &it.path)?;
+            if let Some(want) = it.expect_old {
+                if old.as_ref().map(|v| v.sha256.as_str()) != want.as_deref() {
                     return Err(other(format!(
-                        "{}: changed while it was being backed up; nothing was changed",
-                        path.display()
+                        "{} changed since the plan was made; nothing was changed (run fix again)",
+                        it.path.display()
                     )));
                 }
-                Some(Version {
-                    sha256: sha,
-                    size,
-                    selinux: meta.selinux_label(),
-                    meta,
-                    stored: Some(stored),
-                })
             }
-        };
-        if let Some(want) = expect_old {
-            let have = old.as_ref().map(|v| v.sha256.as_str());
-            if have != want {
-                return Err(other(format!(
-                    "{} changed since the plan was made; nothing was changed (run fix again)",
-                    path.display()
-                )));
-            }
-        }
-        let mut entry = Entry {
-            path: path.to_path_buf(),
-            table,
-            old,
-            new: None,
-            temp: None,
-        };
-        if let Some(n) = new {
-            let temp = fsops::temp_name(&name);
-            // the journal names the temporary file before it exists, so a kill between
-            // the two leaves nothing unaccounted for
-            entry.temp = Some(temp.to_string_lossy().into_owned());
-            self.m.entries.push(entry);
-            self.save()?;
-            let (sha, size, w) = fsops::write_temp(&dir, &temp, &n.content, &n.meta)?;
-            self.warnings.extend(w);
-            let e = self.m.entries.last_mut().expect("just pushed");
-            e.new = Some(Version {
-                sha256: sha,
-                size,
-                selinux: n.meta.selinux_label(),
-                meta: n.meta,
-                stored: None,
+            let temp = it.new.as_ref().map(|_| fsops::temp_name(&name));
+            self.m.entries.push(Entry {
+                path: it.path,
+                table: it.table,
+                old,
+                new: None,
+                temp: temp.as_ref().map(|t| t.to_string_lossy().into_owned()),
             });
-        } else {
-            self.m.entries.push(entry);
+            pending.push((self.m.entries.len() - 1, dir, temp, it.new));
         }
         self.save()?;
-        dir.sync()?;
+        for (i, dir, temp, new) in pending {
+            if let (Some(temp), Some(n)) = (temp, new) {
+                let (sha, size, w) = fsops::write_temp(&dir, &temp, &n.content, &n.meta)?;
+                self.warnings.extend(w);
+                self.m.entries[i].new = Some(Version {
+                    sha256: sha,
+                    size,
+                    selinux: n.meta.selinux_label(),
+                    meta: n.meta,
+                    stored: None,
+                });
+            }
+            dir.sync()?;
+        }
+        self.save()?;
         self.files.sync()
+    }
+
+    /// Copy what is at `name` into `files/N` (N: the entry's index), checking the copy is
+    /// what was hashed. None when nothing is there.
+    fn back_up(&self, dir: &Dir, name: &OsStr, path: &Path) -> Result<Option<Version>, Error> {
+        let Some((sha, size, meta)) = current(dir, name)? else {
+            return Ok(None);
+        };
+        let n = self.m.entries.len();
+        let copy_name = OsString::from(n.to_string());
+        let src = dir.open_file(name)?;
+        let mut dst = self.files.create_new(&copy_name, 0o600)?;
+        let shown = self.files.join(&copy_name);
+        std::io::copy(&mut &src, &mut dst).map_err(|e| Error::Io {
+            path: shown.clone(),
+            source: e,
+        })?;
+        dst.sync_all().map_err(|e| Error::Io {
+            path: shown.clone(),
+            source: e,
+        })?;
+        let (csha, _) = fsops::sha256_reader(self.files.open_file(&copy_name)?, &shown)?;
+        if csha != sha {
+            return Err(other(format!(
+                "{}: changed while it was being backed up; nothing was changed",
+                path.display()
+            )));
+        }
+        Ok(Some(Version {
+            sha256: sha,
+            size,
+            selinux: meta.selinux_label(),
+            meta,
+            stored: Some(format!("files/{n}")),
+        }))
     }
 
     /// Whether anything was staged.
@@ -679,22 +685,24 @@ pub fn undo(root: &Root, id: Option<&str>, force: bool) -> Result<UndoReport, Er
     let summary = vec![format!("undo of {id}")];
     let mut t = Txn::begin(root, Kind::Undo, summary)?;
     t.m.undoes = Some(id.clone());
-    let staged: Result<(), Error> = (|| {
-        for (e, bytes) in &plan {
+    let items: Vec<Stage> = plan
+        .iter()
+        .map(|(e, bytes)| Stage {
+            path: e.path.clone(),
+            table: e.table,
             // unless forced, the file must still be what the fix wrote: a change between
             // the check above and this copy is refused too
-            let expect = (!force).then(|| e.new.as_ref().map(|v| v.sha256.as_str()));
-            let new = match (&e.old, bytes) {
+            expect_old: (!force).then(|| e.new.as_ref().map(|v| v.sha256.clone())),
+            new: match (&e.old, bytes) {
                 (Some(v), Some(b)) => Some(New {
                     content: Content::Bytes(b),
                     meta: v.meta.clone(),
                 }),
                 _ => None,
-            };
-            t.stage(root, &e.path, e.table, expect, new)?;
-        }
-        Ok(())
-    })();
+            },
+        })
+        .collect();
+    let staged = t.stage_all(root, items);
     if let Err(e) = staged {
         let _ = t.abort(root);
         return Err(e);
