@@ -298,6 +298,14 @@ impl Root {
         })
     }
 
+    /// The target of a symbolic link of the inspected system, as written in the link (the
+    /// link itself is not followed; its parent directories are, inside the root).
+    pub fn read_link(&self, system_path: impl AsRef<Path>) -> Result<PathBuf> {
+        let system_path = system_path.as_ref();
+        let rel = Self::rel(system_path)?;
+        self.fs.readlink(rel).map_err(|e| io_at(system_path, px(e)))
+    }
+
     /// Whether the system path exists inside the root (after resolving links).
     pub fn exists(&self, system_path: impl AsRef<Path>) -> bool {
         self.handle(system_path.as_ref()).is_ok()

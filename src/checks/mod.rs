@@ -12,6 +12,7 @@ pub mod fail2ban_smtps_syslog_name;
 pub mod firewalld_smtp_submission;
 pub mod map_plugin_package;
 pub mod master_internal_services;
+pub mod mta_alternative;
 pub mod nis_map;
 pub mod removed_restriction;
 pub mod service_name_unresolvable;
@@ -74,6 +75,7 @@ pub const CHECKS: &[&dyn Check] = &[
     &stop_postfix_before_upgrade::StopPostfixBeforeUpgrade,
     &firewalld_smtp_submission::FirewalldSmtpSubmission,
     &fail2ban_smtps_syslog_name::Fail2banSmtpsSyslogName,
+    &mta_alternative::MtaAlternative,
 ];
 
 /// Look a check up by id.
