@@ -65,9 +65,32 @@ impl Check for Installed {
             for cmd in &mut f.remediation.commands {
                 *cmd = fix_after_upgrade(facts, std::mem::take(cmd));
             }
+            f.title = installed_words(&f.title);
+            f.summary = installed_words(&f.summary);
+            f.remediation.hint = installed_words(&f.remediation.hint);
         }
         out
     }
+}
+
+/// The checks speak of "the target" (the release ahead); in `verify` that release is the
+/// installed one, so their phrases are put in its terms. The phrases are whole words of
+/// the checks' own texts (never quoted config), listed here once.
+const INSTALLED_WORDS: &[(&str, &str)] = &[
+    ("the target's ", "this release's "),
+    (" on the target ", " on this release "),
+    (" on a target without ", " on a release without "),
+    ("on a target that ", "on a release that "),
+];
+
+pub fn installed_words(text: &str) -> String {
+    let mut out = text.to_string();
+    for (from, to) in INSTALLED_WORDS {
+        if out.contains(from) {
+            out = out.replace(from, to);
+        }
+    }
+    out
 }
 
 /// `postfix-preupgrade fix ...` → `postfix-preupgrade --source N-1 --target N fix ...`
@@ -104,6 +127,7 @@ pub const VERIFY_CHECKS: &[&dyn Check] = &[
     &config_permissions::ConfigPermissions,
     &Installed(&checks::firewalld_smtp_submission::FirewalldSmtpSubmission),
     &Installed(&checks::fail2ban_smtps_syslog_name::Fail2banSmtpsSyslogName),
+    &Installed(&checks::mta_alternative::MtaAlternative),
     &rpmnew_merge::RpmnewMerge,
 ];
 
