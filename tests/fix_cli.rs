@@ -240,6 +240,8 @@ fn el9_story_done_when() {
     // undo restores every file byte for byte (and removes the built tables)
     let u = run(&["--root", &r, "undo"]);
     assert_eq!(u.status.code(), Some(0), "{}", text(&u));
+    // an image is not the running system: nothing to reload
+    assert!(!text(&u).contains("postfix reload"), "{}", text(&u));
     let mut restored = snapshot(root, &["var"]);
     let mut want = before.clone();
     want.retain(|k, _| !k.starts_with("var"));
@@ -519,6 +521,7 @@ fn fix_on_the_running_system_with_config_dir() {
     undo.extend(["undo", &id]);
     let u = run(&undo);
     assert_eq!(u.status.code(), Some(0), "{}", text(&u));
+    assert!(text(&u).contains("Run `postfix reload`"), "{}", text(&u));
     assert!(
         snapshot(&dir, &[]) == before,
         "undo did not restore the files"

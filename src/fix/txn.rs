@@ -752,7 +752,8 @@ pub fn undo(root: &Root, id: Option<&str>, force: bool) -> Result<UndoReport, Er
          (undo recorded as {}).\n",
         t.m.id
     ));
-    if restored > 0 {
+    // under --root the files are an image's, not the running system's
+    if restored > 0 && root.is_host() {
         text.push_str("Run `postfix reload` for Postfix to use the restored configuration.\n");
     }
     report.text = text;
