@@ -244,7 +244,7 @@ fn expand(paths: &[PathBuf], skipped: &mut Vec<Skipped>) -> Vec<PathBuf> {
                     let mut found: Vec<PathBuf> = rd
                         .filter_map(|e| e.ok())
                         .map(|e| e.path())
-                        .filter(|f| f.extension().is_some_and(|x| x == "json") && f.is_file())
+                        .filter(|f| f.extension().is_some_and(|x| x == "json") && !f.is_dir())
                         .collect();
                     found.sort();
                     if found.is_empty() {
@@ -260,7 +260,12 @@ fn expand(paths: &[PathBuf], skipped: &mut Vec<Skipped>) -> Vec<PathBuf> {
                     reason: format!("cannot list the directory: {e}"),
                 }),
             },
-            Ok(_) => files.push(p.clone()),
+            Ok(m) if m.is_file() => files.push(p.clone()),
+            // a FIFO, socket or device would block the read or never end: not a report
+            Ok(_) => skipped.push(Skipped {
+                file: p.display().to_string(),
+                reason: "not a regular file".into(),
+            }),
             Err(e) => skipped.push(Skipped {
                 file: p.display().to_string(),
                 reason: format!("cannot read: {e}"),
@@ -271,7 +276,17 @@ fn expand(paths: &[PathBuf], skipped: &mut Vec<Skipped>) -> Vec<PathBuf> {
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: a file swapped for a FIFO after it was listed must not block the open
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let regular = f.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !regular.is_file() {
+        return Err("not a regular file".into());
+    }
     let mut bytes = Vec::new();
     f.take(MAX_REPORT_BYTES + 1)
         .read_to_end(&mut bytes)
