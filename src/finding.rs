@@ -108,10 +108,22 @@ pub enum Applicability {
     Review,
 }
 
+/// When an available fix can be applied, if not all of it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixWhen {
+    /// Part of the fix (or all of it) needs the new release's Postfix: `fix` applies the
+    /// rest now and the leapp fix actor (or `fix` on the new release) the remainder.
+    AfterUpgrade,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FixInfo {
     pub available: bool,
     pub applicability: Option<Applicability>,
+    /// Absent when all of the fix can be applied now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<FixWhen>,
 }
 
 impl FixInfo {
@@ -119,19 +131,27 @@ impl FixInfo {
         FixInfo {
             available: false,
             applicability: None,
+            when: None,
         }
     }
     pub fn safe() -> Self {
         FixInfo {
             available: true,
             applicability: Some(Applicability::Safe),
+            when: None,
         }
     }
     pub fn review() -> Self {
         FixInfo {
             available: true,
             applicability: Some(Applicability::Review),
+            when: None,
         }
+    }
+    /// The same fix, part of which waits for the new release.
+    pub fn after_upgrade(mut self) -> Self {
+        self.when = Some(FixWhen::AfterUpgrade);
+        self
     }
 }
 

@@ -49,6 +49,7 @@ fn sev_rank(s: Severity, inhibitor: bool) -> u8 {
 fn fix_text(f: FixLevel) -> &'static str {
     match f {
         FixLevel::Safe => "safe",
+        FixLevel::AfterUpgrade => "safe, part after the upgrade",
         FixLevel::Review => "needs review",
         FixLevel::None => "none",
     }
@@ -400,8 +401,15 @@ pub fn render(fleet: &Fleet) -> String {
         );
         let _ = writeln!(
             out,
-            "<p>{} host(s), {} blocked by it, {} finding(s); highest severity {}; fix: {} safe, {} needs review, {} none.</p>",
-            c.hosts, c.blocked_hosts, c.findings, c.severity, c.fix.safe, c.fix.review, c.fix.none
+            "<p>{} host(s), {} blocked by it, {} finding(s); highest severity {}; fix: {} safe{}, {} needs review, {} none.</p>",
+            c.hosts,
+            c.blocked_hosts,
+            c.findings,
+            c.severity,
+            c.fix.safe,
+            super::after_upgrade_note(c.fix.after_upgrade),
+            c.fix.review,
+            c.fix.none
         );
         let _ = writeln!(
             out,

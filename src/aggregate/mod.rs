@@ -73,10 +73,13 @@ impl Status {
 
 /// Whether `fix` can clear a check's findings on a host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum FixLevel {
     /// Every finding there has a safe fix (`fix -y` clears them).
     Safe,
+    /// Every finding there has a safe fix, part of which needs the new release (the leapp
+    /// fix actor, or `fix` after the upgrade, applies the rest).
+    AfterUpgrade,
     /// Every finding there has a fix, at least one needs review (`fix --unsafe`).
     Review,
     /// At least one finding there has no automatic fix.
@@ -87,6 +90,7 @@ impl FixLevel {
     pub fn as_str(self) -> &'static str {
         match self {
             FixLevel::Safe => "safe",
+            FixLevel::AfterUpgrade => "after-upgrade",
             FixLevel::Review => "review",
             FixLevel::None => "none",
         }
@@ -161,6 +165,9 @@ pub struct CheckRow {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct FixCounts {
     pub safe: usize,
+    /// Safe, but part of it waits for the new release.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub after_upgrade: usize,
     pub review: usize,
     pub none: usize,
 }
@@ -407,11 +414,13 @@ fn parse_finding(f: &Value) -> Result<Item, String> {
         .and_then(|x| x.get("available"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    let when = fix.and_then(|x| x.get("when")).and_then(Value::as_str);
     let fix = match fix
         .and_then(|x| x.get("applicability"))
         .and_then(Value::as_str)
     {
         _ if !available => FixLevel::None,
+        Some("safe") if when == Some("after-upgrade") => FixLevel::AfterUpgrade,
         Some("safe") => FixLevel::Safe,
         // a fix that is not known to be safe needs a person
         _ => FixLevel::Review,
@@ -609,6 +618,11 @@ pub fn aggregate(paths: &[PathBuf]) -> Fleet {
             }
             let fix = if its.iter().all(|i| i.fix == FixLevel::Safe) {
                 FixLevel::Safe
+            } else if its
+                .iter()
+                .all(|i| matches!(i.fix, FixLevel::Safe | FixLevel::AfterUpgrade))
+            {
+                FixLevel::AfterUpgrade
             } else if its.iter().all(|i| i.fix != FixLevel::None) {
                 FixLevel::Review
             } else {
@@ -635,6 +649,7 @@ pub fn aggregate(paths: &[PathBuf]) -> Fleet {
             for c in &acc.cells {
                 match c.fix {
                     FixLevel::Safe => fix.safe += 1,
+                    FixLevel::AfterUpgrade => fix.after_upgrade += 1,
                     FixLevel::Review => fix.review += 1,
                     FixLevel::None => fix.none += 1,
                 }
@@ -774,6 +789,19 @@ pub fn run(args: &AggregateArgs, global: &crate::cli::GlobalOpts) -> anyhow::Res
     Ok(fleet.exit_code())
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// ", {n} after the upgrade" for a count line, nothing when there is none.
+pub fn after_upgrade_note(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(", {n} safe after the upgrade")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -837,6 +865,15 @@ mod tests {
         );
         assert_eq!(
             f("{\"available\":true,\"applicability\":\"review\"}"),
+            FixLevel::Review
+        );
+        assert_eq!(
+            f("{\"available\":true,\"applicability\":\"safe\",\"when\":\"after-upgrade\"}"),
+            FixLevel::AfterUpgrade
+        );
+        // a review fix stays review, whenever it can be applied
+        assert_eq!(
+            f("{\"available\":true,\"applicability\":\"review\",\"when\":\"after-upgrade\"}"),
             FixLevel::Review
         );
         assert_eq!(

@@ -185,12 +185,13 @@ pub fn render(fleet: &Fleet) -> String {
             );
             let _ = writeln!(
                 out,
-                "  {}, {} blocked, {}; highest severity {}; fix: {} safe, {} needs review, {} none",
+                "  {}, {} blocked, {}; highest severity {}; fix: {} safe{}, {} needs review, {} none",
                 plural(c.hosts, "host", "hosts"),
                 c.blocked_hosts,
                 plural(c.findings, "finding", "findings"),
                 c.severity,
                 c.fix.safe,
+                super::after_upgrade_note(c.fix.after_upgrade),
                 c.fix.review,
                 c.fix.none
             );
@@ -203,6 +204,9 @@ pub fn render(fleet: &Fleet) -> String {
             for x in &c.cells {
                 let fix = match x.fix {
                     super::FixLevel::Safe => "safe (fix -y)",
+                    super::FixLevel::AfterUpgrade => {
+                        "safe (fix -y; part of it after the upgrade, by the leapp fix actor)"
+                    }
                     super::FixLevel::Review => "needs review (fix --unsafe)",
                     super::FixLevel::None => "none",
                 };

@@ -453,7 +453,17 @@ fn check_instance(
         inst,
         &[&format!("compatibility_level={target_text}")],
     ));
-    f.fix = FixInfo::safe();
+    // the level, or a pin the installed Postfix does not know, waits for the new release
+    let waits = late
+        || pins.iter().any(|p| {
+            let name = p.split_once('=').map_or(p.as_str(), |(n, _)| n);
+            !crate::facts::params::known(&source_version, name)
+        });
+    f.fix = if waits {
+        FixInfo::safe().after_upgrade()
+    } else {
+        FixInfo::safe()
+    };
     f.links.push(common::link(
         "https://www.postfix.org/COMPATIBILITY_README.html",
         "Postfix backwards-compatibility safety net",
