@@ -73,6 +73,19 @@ impl GlobalOpts {
     }
 }
 
+/// What facts are collected about: the global options without the output ones.
+impl From<&GlobalOpts> for crate::facts::Request {
+    fn from(g: &GlobalOpts) -> Self {
+        crate::facts::Request {
+            root: g.root.clone(),
+            config_dir: g.config_dir.clone(),
+            target: g.target.clone(),
+            source: g.source.clone(),
+            postfix_version: g.postfix_version.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
     Auto,

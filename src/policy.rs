@@ -39,30 +39,9 @@ pub const INHIBITING_CHECKS: &[&str] = &[
     "table-file-state",
 ];
 
-/// Why no check runs on this system, when Postfix is not installed there: the rpm
-/// database was read and lists no `postfix` package, or (no package information) the
-/// primary config directory has neither main.cf nor master.cf. One line, for the report.
-/// The engine runs no check then: there is nothing for the upgrade to break, and checking
-/// built-in defaults would report findings for a mail server that does not exist.
-pub fn postfix_absent(facts: &crate::facts::Facts) -> Option<String> {
-    if let Some(db) = &facts.postfix.rpmdb {
-        return db.postfix().is_none().then(|| {
-            format!(
-                "Postfix is not installed (the rpm database {} lists no postfix package): \
-                 nothing to check",
-                db.db_path.display()
-            )
-        });
-    }
-    let primary = facts.instances.first()?;
-    (primary.main_cf.is_none() && primary.master_cf.is_none()).then(|| {
-        format!(
-            "Postfix is not installed (no rpm database, and {} has neither main.cf nor \
-             master.cf): nothing to check",
-            primary.config_directory.display()
-        )
-    })
-}
+/// Whether Postfix is installed at all is a fact ([`crate::facts::postfix_absent`]); what
+/// follows from it is decided here: no check runs, and `fix` has nothing to do.
+pub use crate::facts::postfix_absent;
 
 /// Whether `finding` inhibits the upgrade (see the module documentation).
 pub fn is_inhibitor(finding: &Finding) -> bool {
