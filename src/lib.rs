@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod checks;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -1,5 +1,5 @@
 //! Policy: the one place that decides which findings inhibit the upgrade, which checks
-//! run (`--only`/`--skip`), and what exit code a run ends with.
+//! run (`--only`/`--skip`), and what exit code a run ends with ([`exit`]).
 //!
 //! Checks only report what they see, with a severity chosen from the upgrade-path
 //! profile data (for example `removed-restriction` is `high` only where the target
@@ -15,6 +15,14 @@
 //! ignored and overwritten by [`apply`]; renderers only read it.
 use crate::error::Error;
 use crate::finding::{Finding, Severity};
+
+/// Exit codes from interface.md.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const INHIBITOR: u8 = 1;
+    pub const FAILURE: u8 = 2;
+    pub const PARTIAL_FIX: u8 = 3;
+}
 
 /// Checks whose `high` findings stop Postfix delivering mail after the upgrade.
 ///
@@ -138,9 +146,9 @@ pub fn check_exit_code(findings: &[Finding], fail_on: Option<Severity>) -> u8 {
         .iter()
         .any(|f| f.inhibitor || fail_on.is_some_and(|min| f.severity >= min));
     if blocked {
-        crate::cli::exit::INHIBITOR
+        exit::INHIBITOR
     } else {
-        crate::cli::exit::OK
+        exit::OK
     }
 }
 
@@ -150,9 +158,9 @@ pub fn check_exit_code(findings: &[Finding], fail_on: Option<Severity>) -> u8 {
 /// fix failed. (2, the tool not running at all, is decided by the caller.)
 pub fn fix_exit_code(inhibitors_left: usize, failed: usize) -> u8 {
     if inhibitors_left == 0 && failed == 0 {
-        crate::cli::exit::OK
+        exit::OK
     } else {
-        crate::cli::exit::PARTIAL_FIX
+        exit::PARTIAL_FIX
     }
 }
 
