@@ -1,9 +1,16 @@
-//! Command-line interface: the contract in interface.md. Parsing only; each command's
-//! work lives in its own module.
+//! Command-line interface: the contract in interface.md. Parsing only: the clap types
+//! are mapped to plain request values ([`crate::facts::Request`],
+//! [`commands::check::Request`], [`crate::fix::Request`], ...) and each command's work is
+//! done by its module in [`crate::commands`]. Nothing below this module imports it.
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::aggregate::AggregateFormat;
+use crate::commands::{self, Ui};
+pub use crate::policy::exit;
+pub use crate::report::{ColorWhen, Format, LeappSchema};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,28 +80,28 @@ impl GlobalOpts {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorWhen {
-    Auto,
-    Always,
-    Never,
+/// What facts are collected about: the global options without the output ones.
+impl From<&GlobalOpts> for crate::facts::Request {
+    fn from(g: &GlobalOpts) -> Self {
+        crate::facts::Request {
+            root: g.root.clone(),
+            config_dir: g.config_dir.clone(),
+            target: g.target.clone(),
+            source: g.source.clone(),
+            postfix_version: g.postfix_version.clone(),
+        }
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum Format {
-    #[default]
-    Text,
-    Json,
-    Leapp,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum LeappSchema {
-    #[default]
-    #[value(name = "1.2.0")]
-    V120,
-    #[value(name = "1.1.0")]
-    V110,
+/// How commands talk to the user: the global options that are not facts.
+impl From<&GlobalOpts> for Ui {
+    fn from(g: &GlobalOpts) -> Self {
+        Ui {
+            color: g.color,
+            quiet: g.quiet,
+            verbose: g.verbose,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args, Default)]
@@ -119,6 +126,19 @@ pub struct CheckArgs {
     pub leapp_schema: LeappSchema,
 }
 
+impl From<&CheckArgs> for commands::check::Request {
+    fn from(a: &CheckArgs) -> Self {
+        commands::check::Request {
+            format: a.format,
+            output: a.output.clone(),
+            only: a.only.clone(),
+            skip: a.skip.clone(),
+            fail_on: a.fail_on,
+            leapp_schema: a.leapp_schema,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct FixArgs {
     /// Show the plan (unified diff and commands) and change nothing
@@ -141,10 +161,55 @@ pub struct FixArgs {
     pub reload: bool,
 }
 
+impl From<&FixArgs> for crate::fix::Request {
+    fn from(a: &FixArgs) -> Self {
+        crate::fix::Request {
+            dry_run: a.dry_run,
+            assume_yes: a.assume_yes,
+            unsafe_fixes: a.unsafe_fixes,
+            only: a.only.clone(),
+            skip: a.skip.clone(),
+            reload: a.reload,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ShowWhat {
     Main,
     Master,
+}
+
+impl From<ShowWhat> for commands::show::What {
+    fn from(w: ShowWhat) -> Self {
+        match w {
+            ShowWhat::Main => commands::show::What::Main,
+            ShowWhat::Master => commands::show::What::Master,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AggregateArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AggregateFormat,
+    /// Write the fleet report to FILE (atomically) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Host reports (check --format json) or directories of them (*.json)
+    #[arg(value_name = "PATH", required = true, num_args = 1..)]
+    pub paths: Vec<PathBuf>,
+}
+
+impl From<&AggregateArgs> for commands::aggregate::Request {
+    fn from(a: &AggregateArgs) -> Self {
+        commands::aggregate::Request {
+            paths: a.paths.clone(),
+            format: a.format,
+            output: a.output.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,15 +244,7 @@ pub enum Command {
         what: ShowWhat,
     },
     /// Merge many hosts' JSON reports into one fleet report
-    Aggregate(crate::aggregate::AggregateArgs),
-}
-
-/// Exit codes from interface.md.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const INHIBITOR: u8 = 1;
-    pub const FAILURE: u8 = 2;
-    pub const PARTIAL_FIX: u8 = 3;
+    Aggregate(AggregateArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -229,84 +286,23 @@ fn error_chain(e: &anyhow::Error) -> String {
     out
 }
 
-/// Run a parsed command line; returns the exit code.
+/// Run a parsed command line: map it to its command's request and run that; returns the
+/// exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let command = cli.command.unwrap_or(Command::Check(CheckArgs::default()));
+    let facts = crate::facts::Request::from(&cli.global);
+    let ui = Ui::from(&cli.global);
     match command {
-        Command::Checks => {
-            let table = crate::report::catalog::render_checks(crate::checks::CHECKS);
-            crate::report::print_stdout(table.as_bytes())?;
-            Ok(exit::OK)
-        }
-        Command::Explain { id } => {
-            let all: Vec<&dyn crate::checks::Check> = crate::checks::CHECKS
-                .iter()
-                .chain(crate::verify::VERIFY_ONLY)
-                .copied()
-                .collect();
-            let text = crate::report::catalog::explain(&all, &id)?;
-            crate::report::print_stdout(text.as_bytes())?;
-            Ok(exit::OK)
-        }
-        Command::Facts => {
-            let facts = crate::facts::collect(&cli.global)?;
-            let mut json = serde_json::to_string_pretty(&facts)?;
-            json.push('\n');
-            crate::report::print_stdout(json.as_bytes())?;
-            Ok(exit::OK)
-        }
-        Command::Check(args) => {
-            let facts = crate::facts::collect(&cli.global)?;
-            crate::report::run_check_command(&facts, &args, &cli.global)
-        }
-        Command::Show { what } => show(&cli.global, what),
-        Command::Fix(args) => crate::fix::run_fix(&cli.global, &args),
-        Command::Verify(args) => crate::verify::run_verify(&cli.global, &args),
+        Command::Checks => commands::checks::run(),
+        Command::Explain { id } => commands::explain::run(&id),
+        Command::Facts => commands::facts::run(&facts),
+        Command::Check(args) => commands::check::run(&facts, &(&args).into(), &ui),
+        Command::Show { what } => commands::show::run(&facts, what.into()),
+        Command::Fix(args) => commands::fix::run(&facts, &(&args).into()),
+        Command::Verify(args) => commands::verify::run(&facts, &(&args).into(), &ui),
         Command::Undo { backup_id, force } => {
-            crate::fix::run_undo(&cli.global, backup_id.as_deref(), force)
+            commands::undo::run(&facts.root, backup_id.as_deref(), force)
         }
-        Command::Aggregate(args) => crate::aggregate::run(&args, &cli.global),
+        Command::Aggregate(args) => commands::aggregate::run(&(&args).into(), &ui),
     }
-}
-
-/// `show main|master` for the primary config directory (`-c`), read inside `--root`.
-fn show(global: &GlobalOpts, what: ShowWhat) -> anyhow::Result<u8> {
-    use crate::config::{MainCf, MasterCf, Reporter, Severity};
-    use crate::error::Error;
-    let dir = global
-        .config_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("/etc/postfix"));
-    let seen = dir.clone();
-    let root = crate::root::Root::new(&global.root)?;
-    // the message names the path as Postfix sees it (errors from Root do so already)
-    let read = |name: &str| -> anyhow::Result<Vec<u8>> { Ok(root.read(seen.join(name))?) };
-    let fatal = |name: &str, diags: Vec<crate::config::Diagnostic>| -> Result<(), Error> {
-        // only what postconf itself refuses; master(8)-only problems are checks' business
-        match diags
-            .into_iter()
-            .find(|d| d.severity == Severity::Fatal && d.reporter == Reporter::Postconf)
-        {
-            Some(d) => Err(Error::Syntax {
-                path: seen.join(name),
-                line: d.line,
-                message: d.message,
-            }),
-            None => Ok(()),
-        }
-    };
-    // postconf reads main.cf, then master.cf, and stops at the first fatal error
-    let main = MainCf::parse(&read("main.cf")?);
-    fatal("main.cf", main.diagnostics())?;
-    let master = MasterCf::parse(&read("master.cf")?);
-    fatal("master.cf", master.diagnostics())?;
-    let text = match what {
-        ShowWhat::Main => crate::config::show_main(&main),
-        ShowWhat::Master => crate::config::show_master(&master),
-    };
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(exit::OK)
 }

@@ -1,5 +1,5 @@
 //! Policy: the one place that decides which findings inhibit the upgrade, which checks
-//! run (`--only`/`--skip`), and what exit code a run ends with.
+//! run (`--only`/`--skip`), and what exit code a run ends with ([`exit`]).
 //!
 //! Checks only report what they see, with a severity chosen from the upgrade-path
 //! profile data (for example `removed-restriction` is `high` only where the target
@@ -15,6 +15,14 @@
 //! ignored and overwritten by [`apply`]; renderers only read it.
 use crate::error::Error;
 use crate::finding::{Finding, Severity};
+
+/// Exit codes from interface.md.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const INHIBITOR: u8 = 1;
+    pub const FAILURE: u8 = 2;
+    pub const PARTIAL_FIX: u8 = 3;
+}
 
 /// Checks whose `high` findings stop Postfix delivering mail after the upgrade.
 ///
@@ -39,30 +47,9 @@ pub const INHIBITING_CHECKS: &[&str] = &[
     "table-file-state",
 ];
 
-/// Why no check runs on this system, when Postfix is not installed there: the rpm
-/// database was read and lists no `postfix` package, or (no package information) the
-/// primary config directory has neither main.cf nor master.cf. One line, for the report.
-/// The engine runs no check then: there is nothing for the upgrade to break, and checking
-/// built-in defaults would report findings for a mail server that does not exist.
-pub fn postfix_absent(facts: &crate::facts::Facts) -> Option<String> {
-    if let Some(db) = &facts.postfix.rpmdb {
-        return db.postfix().is_none().then(|| {
-            format!(
-                "Postfix is not installed (the rpm database {} lists no postfix package): \
-                 nothing to check",
-                db.db_path.display()
-            )
-        });
-    }
-    let primary = facts.instances.first()?;
-    (primary.main_cf.is_none() && primary.master_cf.is_none()).then(|| {
-        format!(
-            "Postfix is not installed (no rpm database, and {} has neither main.cf nor \
-             master.cf): nothing to check",
-            primary.config_directory.display()
-        )
-    })
-}
+/// Whether Postfix is installed at all is a fact ([`crate::facts::postfix_absent`]); what
+/// follows from it is decided here: no check runs, and `fix` has nothing to do.
+pub use crate::facts::postfix_absent;
 
 /// Whether `finding` inhibits the upgrade (see the module documentation).
 pub fn is_inhibitor(finding: &Finding) -> bool {
@@ -159,9 +146,9 @@ pub fn check_exit_code(findings: &[Finding], fail_on: Option<Severity>) -> u8 {
         .iter()
         .any(|f| f.inhibitor || fail_on.is_some_and(|min| f.severity >= min));
     if blocked {
-        crate::cli::exit::INHIBITOR
+        exit::INHIBITOR
     } else {
-        crate::cli::exit::OK
+        exit::OK
     }
 }
 
@@ -171,9 +158,9 @@ pub fn check_exit_code(findings: &[Finding], fail_on: Option<Severity>) -> u8 {
 /// fix failed. (2, the tool not running at all, is decided by the caller.)
 pub fn fix_exit_code(inhibitors_left: usize, failed: usize) -> u8 {
     if inhibitors_left == 0 && failed == 0 {
-        crate::cli::exit::OK
+        exit::OK
     } else {
-        crate::cli::exit::PARTIAL_FIX
+        exit::PARTIAL_FIX
     }
 }
 

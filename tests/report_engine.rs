@@ -3,6 +3,7 @@
 use clap::Parser;
 use postfix_preupgrade::checks::{Check, CheckDocs};
 use postfix_preupgrade::cli::{CheckArgs, Cli, Command, GlobalOpts};
+use postfix_preupgrade::commands::check;
 use postfix_preupgrade::engine::run_checks;
 use postfix_preupgrade::facts::Facts;
 use postfix_preupgrade::finding::{Finding, Severity};
@@ -213,7 +214,7 @@ fn check_command_writes_output_and_exits_by_policy() {
     // An inhibitor: exit 1; the file holds the JSON report.
     let (args, global) = parse_check(&["-q", "check", "--format", "json", "--output", out_s]);
     let code =
-        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap();
+        check::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap();
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(v["summary"]["inhibitors"], 2);
@@ -231,7 +232,7 @@ fn check_command_writes_output_and_exits_by_policy() {
         out_s,
     ]);
     assert_eq!(
-        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
+        check::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
         0
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
@@ -247,7 +248,7 @@ fn check_command_writes_output_and_exits_by_policy() {
         out_s,
     ]);
     assert_eq!(
-        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
+        check::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
         1
     );
     let text = std::fs::read_to_string(&out).unwrap();
@@ -269,7 +270,7 @@ fn check_command_writes_output_and_exits_by_policy() {
         out_s,
     ]);
     assert_eq!(
-        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
+        check::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
         0
     );
     assert!(std::fs::read_to_string(&out).unwrap().contains("\x1b["));
@@ -286,7 +287,7 @@ fn check_command_writes_output_and_exits_by_policy() {
         out_s,
     ]);
     assert_eq!(
-        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
+        check::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap(),
         0
     );
 }
@@ -303,7 +304,7 @@ fn check_command_unknown_id_is_a_usage_error() {
         out.to_str().unwrap(),
     ]);
     let err =
-        report::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap_err();
+        check::run_check_with_meta(&all(), &example_facts(), &args, &global, meta()).unwrap_err();
     let msg = format!("{err:#}");
     assert!(
         msg.contains("'berkeley-db-mapp'") && msg.contains("berkeley-db-map, compatibility-level"),

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 
-use postfix_preupgrade::cli::LeappSchema;
 use postfix_preupgrade::finding::{Finding, FixInfo, Link, Related, Severity};
 use postfix_preupgrade::policy;
-use postfix_preupgrade::report::{self, InstanceInfo, ReleaseInfo, ReportMeta, ToolInfo};
+use postfix_preupgrade::report::{
+    self, InstanceInfo, LeappSchema, ReleaseInfo, ReportMeta, ToolInfo,
+};
 use serde_json::Value;
 
 fn shared_data() -> PathBuf {

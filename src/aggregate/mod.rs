@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -28,25 +28,13 @@ use crate::report::ToolInfo;
 /// Reports larger than this are skipped (a real one is a few hundred KiB at most).
 const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
 
+/// How the fleet view is rendered (`aggregate --format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum AggregateFormat {
     #[default]
     Text,
     Json,
     Html,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct AggregateArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: AggregateFormat,
-    /// Write the fleet report to FILE (atomically) instead of standard output
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Host reports (check --format json) or directories of them (*.json)
-    #[arg(value_name = "PATH", required = true, num_args = 1..)]
-    pub paths: Vec<PathBuf>,
 }
 
 /// A host's state in the fleet.
@@ -740,9 +728,9 @@ impl Fleet {
         if self.summary.blocked + self.summary.failed + self.skipped.len() == 0
             && self.summary.total > 0
         {
-            crate::cli::exit::OK
+            crate::policy::exit::OK
         } else {
-            crate::cli::exit::INHIBITOR
+            crate::policy::exit::INHIBITOR
         }
     }
 }
@@ -758,35 +746,6 @@ pub fn render(fleet: &Fleet, format: AggregateFormat) -> String {
         }
         AggregateFormat::Html => html::render(fleet),
     }
-}
-
-/// The `aggregate` command: merge, render, write to `--output` or stdout; skipped files are
-/// also named on stderr (unless `-q`).
-pub fn run(args: &AggregateArgs, global: &crate::cli::GlobalOpts) -> anyhow::Result<u8> {
-    let fleet = aggregate(&args.paths);
-    if !global.quiet {
-        for s in &fleet.skipped {
-            eprintln!(
-                "postfix-preupgrade: aggregate: skipped {}: {}",
-                crate::report::escape::escape_controls(&s.file),
-                crate::report::escape::escape_controls(&s.reason)
-            );
-        }
-    }
-    let out = render(&fleet, args.format);
-    match &args.output {
-        Some(path) => {
-            crate::report::write_output(path, out.as_bytes())?;
-            if !global.quiet {
-                eprintln!(
-                    "postfix-preupgrade: fleet report written to {}",
-                    path.display()
-                );
-            }
-        }
-        None => crate::report::print_stdout(out.as_bytes())?,
-    }
-    Ok(fleet.exit_code())
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -15,7 +15,6 @@ pub use rpmdb::{
 };
 pub use version::PostfixVersion;
 
-use crate::cli::GlobalOpts;
 use crate::config::{MainCf, MasterCf};
 use crate::error::Error;
 use crate::root::Root;
@@ -25,6 +24,44 @@ pub const TARGET_ENV: &str = "LEAPP_UPGRADE_PATH_TARGET_RELEASE";
 
 /// The primary config directory when `-c` is not given.
 pub const DEFAULT_CONFIG_DIR: &str = "/etc/postfix";
+
+/// What to collect facts about: the system under `root`, its primary config directory,
+/// and what the caller says instead of detecting (the releases, the Postfix version).
+/// The command line's global options map to this; nothing here is about output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The inspected system's `/` (like `rpm --root`).
+    pub root: PathBuf,
+    /// The primary Postfix config directory as the system sees it (default
+    /// [`DEFAULT_CONFIG_DIR`]).
+    pub config_dir: Option<PathBuf>,
+    /// The release being upgraded to, as given (`rhel9`, `el9`, `9.6`, ...).
+    pub target: Option<String>,
+    /// The source release, overriding `/etc/os-release`.
+    pub source: Option<String>,
+    /// The installed Postfix version, overriding the rpm database and `postconf`.
+    pub postfix_version: Option<String>,
+}
+
+impl Request {
+    /// The system under `root`, everything else detected; set other fields with struct
+    /// update syntax (`Request { target: .., ..Request::for_root(r) }`).
+    pub fn for_root(root: impl Into<PathBuf>) -> Request {
+        Request {
+            root: root.into(),
+            config_dir: None,
+            target: None,
+            source: None,
+            postfix_version: None,
+        }
+    }
+}
+
+impl From<&Request> for Request {
+    fn from(r: &Request) -> Request {
+        r.clone()
+    }
+}
 
 /// Where a release came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -171,9 +208,9 @@ impl Facts {
     }
 }
 
-/// Collect the facts for the global options, reading `LEAPP_UPGRADE_PATH_TARGET_RELEASE`
+/// Collect the facts for a [`Request`], reading `LEAPP_UPGRADE_PATH_TARGET_RELEASE`
 /// and running `rpm` / `postconf` from the PATH (postconf only when the root is `/`).
-pub fn collect(opts: &GlobalOpts) -> anyhow::Result<Facts> {
+pub fn collect(opts: impl Into<Request>) -> anyhow::Result<Facts> {
     let env_target = std::env::var(TARGET_ENV)
         .ok()
         .filter(|s| !s.trim().is_empty());
@@ -182,10 +219,11 @@ pub fn collect(opts: &GlobalOpts) -> anyhow::Result<Facts> {
 
 /// [`collect`] with the target environment value and the programs given explicitly.
 pub fn collect_with(
-    opts: &GlobalOpts,
+    opts: impl Into<Request>,
     env_target: Option<&str>,
     tools: &Tools,
 ) -> anyhow::Result<Facts> {
+    let opts = &opts.into();
     let root = Root::new(&opts.root)?;
     let mut assumptions = Vec::new();
 
@@ -230,7 +268,8 @@ pub fn collect_with(
 /// upgrade): the release from `/etc/os-release` (or `--source`) is both source and
 /// target, so every check asks about the Postfix that is installed. `--target` is
 /// refused: there is nothing to upgrade to.
-pub fn collect_installed(opts: &GlobalOpts, tools: &Tools) -> anyhow::Result<Facts> {
+pub fn collect_installed(opts: impl Into<Request>, tools: &Tools) -> anyhow::Result<Facts> {
+    let opts = &opts.into();
     if let Some(t) = &opts.target {
         return Err(Error::Usage(format!(
             "--target {t}: verify checks the installed release, it has no target"
@@ -256,7 +295,7 @@ pub fn collect_installed(opts: &GlobalOpts, tools: &Tools) -> anyhow::Result<Fac
 
 /// The rest of [`collect_with`] once the releases and the path are known.
 fn collect_on_path(
-    opts: &GlobalOpts,
+    opts: &Request,
     root: Root,
     (source, source_origin): (Release, ReleaseOrigin),
     (target, target_origin): (Release, ReleaseOrigin),
@@ -342,10 +381,36 @@ fn collect_on_path(
         }
         facts.add_instance("", dir)?;
     }
-    if let Some(why) = crate::policy::postfix_absent(&facts) {
+    if let Some(why) = postfix_absent(&facts) {
         facts.assumptions.push(why);
     }
     Ok(facts)
+}
+
+/// Why no check runs on this system, when Postfix is not installed there: the rpm
+/// database was read and lists no `postfix` package, or (no package information) the
+/// primary config directory has neither main.cf nor master.cf. One line, for the report.
+/// The engine runs no check then ([`crate::policy`] re-exports this): there is nothing for
+/// the upgrade to break, and checking built-in defaults would report findings for a mail
+/// server that does not exist.
+pub fn postfix_absent(facts: &Facts) -> Option<String> {
+    if let Some(db) = &facts.postfix.rpmdb {
+        return db.postfix().is_none().then(|| {
+            format!(
+                "Postfix is not installed (the rpm database {} lists no postfix package): \
+                 nothing to check",
+                db.db_path.display()
+            )
+        });
+    }
+    let primary = facts.instances.first()?;
+    (primary.main_cf.is_none() && primary.master_cf.is_none()).then(|| {
+        format!(
+            "Postfix is not installed (no rpm database, and {} has neither main.cf nor \
+             master.cf): nothing to check",
+            primary.config_directory.display()
+        )
+    })
 }
 
 impl Facts {

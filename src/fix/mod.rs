@@ -44,11 +44,10 @@ pub use plan::{
     Tool, When, PLANNERS,
 };
 
-use crate::cli::{exit, FixArgs, GlobalOpts};
 use crate::error::Error;
-use crate::facts::Facts;
+use crate::facts::{self, Facts};
 use crate::finding::{Applicability, Finding};
-use crate::policy::Selection;
+use crate::policy::{exit, Selection};
 use crate::report::shell;
 
 /// Where backups live on the inspected system.
@@ -335,8 +334,25 @@ fn confirm() -> anyhow::Result<bool> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
 
-/// Plan options for the command-line arguments.
-pub fn options(args: &FixArgs, support: Support) -> Result<PlanOptions, Error> {
+/// What `fix` is asked to do (the command line's `fix` options, as plain values).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    /// Show the plan and change nothing (`--dry-run`).
+    pub dry_run: bool,
+    /// Do not ask for confirmation (`-y`).
+    pub assume_yes: bool,
+    /// Also apply the fixes that need review (`--unsafe`).
+    pub unsafe_fixes: bool,
+    /// Fix only these ids (`--only`).
+    pub only: Vec<String>,
+    /// Do not fix these ids (`--skip`).
+    pub skip: Vec<String>,
+    /// Run `postfix reload` after a successful fix (`--reload`).
+    pub reload: bool,
+}
+
+/// Plan options for a [`Request`].
+pub fn options(args: &Request, support: Support) -> Result<PlanOptions, Error> {
     Ok(PlanOptions {
         selection: Selection::new(&args.only, &args.skip, &known_ids())?,
         unsafe_fixes: args.unsafe_fixes,
@@ -345,7 +361,7 @@ pub fn options(args: &FixArgs, support: Support) -> Result<PlanOptions, Error> {
 }
 
 /// `fix`: the whole flow (see the module documentation). Returns the exit code.
-pub fn run_fix(global: &GlobalOpts, args: &FixArgs) -> anyhow::Result<u8> {
+pub fn run_fix(global: &facts::Request, args: &Request) -> anyhow::Result<u8> {
     run_fix_with(global, args, &FixTools::from_path())
 }
 
@@ -366,7 +382,11 @@ struct Outcome {
 }
 
 /// [`run_fix`] with the programs given explicitly.
-pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> anyhow::Result<u8> {
+pub fn run_fix_with(
+    global: &facts::Request,
+    args: &Request,
+    tools: &FixTools,
+) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     let root = crate::root::Root::new(&global.root)?;
     // An interrupted earlier run is reversed before anything is planned (a plan is never
@@ -585,7 +605,7 @@ pub fn run_fix_with(global: &GlobalOpts, args: &FixArgs, tools: &FixTools) -> an
 /// a fresh `check` finds no inhibitor; 3 otherwise.
 fn finish(
     out: &mut impl Write,
-    global: &GlobalOpts,
+    global: &facts::Request,
     opts: &PlanOptions,
     the_plan: &Plan,
     mut outcome: Outcome,
@@ -716,8 +736,8 @@ fn finish(
 /// `undo [ID]`: reverse a fix (default: the latest). Returns the exit code: 0 when it was
 /// undone, 2 when files changed since the fix and `--force` was not given (nothing
 /// changed then).
-pub fn run_undo(global: &GlobalOpts, id: Option<&str>, force: bool) -> anyhow::Result<u8> {
-    let root = crate::root::Root::new(&global.root)?;
+pub fn run_undo(root: &Path, id: Option<&str>, force: bool) -> anyhow::Result<u8> {
+    let root = crate::root::Root::new(root)?;
     let _lock = fsops::Lock::acquire(&root, Path::new(LOCK_FILE))?;
     let mut out = std::io::stdout().lock();
     let recovered = txn::recover(&root)?;

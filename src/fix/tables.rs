@@ -477,7 +477,7 @@ mod tests {
         .unwrap();
         std::fs::write(etc.join("aliases"), "postmaster: root\n").unwrap();
         std::fs::write(etc.join("aliases.db"), "not read here").unwrap();
-        let opts = crate::cli::GlobalOpts::for_root(d.path().to_path_buf());
+        let opts = crate::facts::Request::for_root(d.path().to_path_buf());
         let facts = crate::facts::collect(&opts).unwrap();
         let tools = FixTools::from_path();
         let r = Rebuild {

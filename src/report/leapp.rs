@@ -14,8 +14,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::ReportMeta;
-use crate::cli::LeappSchema;
+use super::{LeappSchema, ReportMeta};
 use crate::error::Error;
 use crate::finding::{Applicability, Finding};
 

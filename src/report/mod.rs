@@ -1,6 +1,7 @@
 //! Reports: three renderers (text, JSON, leapp) over the same `(&ReportMeta, &[Finding])`,
-//! the atomic `--output` writer, the colour decision, and the `check`, `checks` and
-//! `explain` commands that tie engine, policy and renderers together.
+//! the formats they are asked for in, the atomic `--output` writer and the colour decision.
+//! Running a command (facts, engine, a renderer, where the bytes go) is
+//! [`crate::commands`]' business, not this module's.
 //!
 //! Renderers never decide policy: they print the `inhibitor` flag and the order that the
 //! engine and [`crate::policy`] produced.
@@ -18,10 +19,40 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::cli::{CheckArgs, ColorWhen, Format, GlobalOpts, LeappSchema};
 use crate::error::Error;
 use crate::facts::Facts;
 use crate::finding::{Finding, Severity};
+
+// The formats below derive `clap::ValueEnum` here rather than being mirrored by copies in
+// `cli`: their names (`text`, `json`, `leapp`, `1.2.0`) are the report's own vocabulary,
+// and one definition keeps `--help`, the man page and the renderers from drifting apart.
+
+/// When to colour the text report (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Which renderer writes the report (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Leapp,
+}
+
+/// The leapp report schema the leapp renderer writes (`--leapp-schema`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LeappSchema {
+    #[default]
+    #[value(name = "1.2.0")]
+    V120,
+    #[value(name = "1.1.0")]
+    V110,
+}
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -287,72 +318,6 @@ pub fn print_stdout(bytes: &[u8]) -> Result<(), Error> {
         }),
         _ => Ok(()),
     }
-}
-
-/// The `check` command once facts are collected: selection (`--only`/`--skip`), run the
-/// registry, render in `--format`, write to `--output` or stdout; returns the exit code
-/// from [`crate::policy::check_exit_code`]. An unknown check id is a usage error.
-pub fn run_check_command(
-    facts: &Facts,
-    args: &CheckArgs,
-    global: &GlobalOpts,
-) -> anyhow::Result<u8> {
-    let meta = ReportMeta::from_facts(facts);
-    run_check_with_meta(crate::checks::CHECKS, facts, args, global, meta)
-}
-
-/// [`run_check_command`] over any list of checks and a given header.
-pub fn run_check_with_meta(
-    checks: &[&dyn crate::checks::Check],
-    facts: &Facts,
-    args: &CheckArgs,
-    global: &GlobalOpts,
-    meta: ReportMeta,
-) -> anyhow::Result<u8> {
-    run_report(checks, facts, args, global, meta, text::ReportKind::Check)
-}
-
-/// [`run_check_with_meta`] for `check` or `verify` (`kind` only changes the words of the
-/// text report around the findings).
-pub fn run_report(
-    checks: &[&dyn crate::checks::Check],
-    facts: &Facts,
-    args: &CheckArgs,
-    global: &GlobalOpts,
-    mut meta: ReportMeta,
-    kind: text::ReportKind,
-) -> anyhow::Result<u8> {
-    let known: Vec<&str> = checks.iter().map(|c| c.id()).collect();
-    let sel = crate::policy::Selection::new(&args.only, &args.skip, &known)?;
-    let findings = crate::engine::run_checks(checks, facts, &sel);
-    meta.output = args.output.clone();
-    // A file gets colour only with an explicit --color always, as with ls and grep.
-    let color = match args.output {
-        Some(_) => global.color == ColorWhen::Always,
-        None => use_color(global.color),
-    };
-    // wrapped at the terminal's width when stdout is one, else at 80 columns
-    let width = match args.output {
-        Some(_) => None,
-        None => terminal_width(),
-    };
-    let layout = text::TextOptions {
-        color,
-        width: width.unwrap_or(text::DEFAULT_WIDTH),
-        verbose: global.verbose > 0,
-        kind,
-    };
-    let bytes = render(args.format, args.leapp_schema, &meta, &findings, &layout)?;
-    match &args.output {
-        Some(path) => {
-            write_output(path, &bytes)?;
-            if !global.quiet {
-                eprintln!("postfix-preupgrade: report written to {}", path.display());
-            }
-        }
-        None => print_stdout(&bytes)?,
-    }
-    Ok(crate::policy::check_exit_code(&findings, args.fail_on))
 }
 
 #[cfg(test)]

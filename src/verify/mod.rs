@@ -4,7 +4,8 @@
 //! are the facts ([`crate::facts::collect_installed`], an upgrade path from the installed
 //! release to itself), so every check below asks "does the Postfix that is installed now
 //! work with this configuration?". The report, its formats and the exit codes are those
-//! of `check` (the same renderers and [`crate::policy`]).
+//! of `check` (the same renderers and [`crate::policy`]); the command itself is
+//! [`crate::commands::verify`].
 //!
 //! The checks are the pre-upgrade checks whose question still makes sense on the new
 //! release (Berkeley DB and NIS tables, plugin packages, syntax, the postponed
@@ -20,8 +21,7 @@ pub mod rpmnew_merge;
 pub mod table_files;
 
 use crate::checks::{self, Check, CheckDocs};
-use crate::cli::{CheckArgs, GlobalOpts};
-use crate::facts::{Facts, Tools};
+use crate::facts::Facts;
 use crate::finding::{Finding, Severity};
 
 /// A pre-upgrade check run by `verify`: same id, docs and findings, except that a
@@ -140,25 +140,10 @@ pub const VERIFY_ONLY: &[&dyn Check] = &[
     &rpmnew_merge::RpmnewMerge,
 ];
 
-/// The `verify` command: facts of the installed system, the verify checks, the report
-/// in `--format`, exit code as `check`.
-pub fn run_verify(global: &GlobalOpts, args: &CheckArgs) -> anyhow::Result<u8> {
-    let facts = crate::facts::collect_installed(global, &Tools::from_path())?;
-    let meta = crate::report::ReportMeta::from_facts(&facts);
-    crate::report::run_report(
-        VERIFY_CHECKS,
-        &facts,
-        args,
-        global,
-        meta,
-        crate::report::text::ReportKind::Verify,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::GlobalOpts;
+    use crate::facts::Tools;
 
     #[test]
     fn fix_commands_name_the_step_just_made() {
@@ -166,8 +151,11 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/roots/verify-migrated"
         );
-        let facts = crate::facts::collect_installed(&GlobalOpts::for_root(root), &Tools::default())
-            .unwrap();
+        let facts = crate::facts::collect_installed(
+            crate::facts::Request::for_root(root),
+            &Tools::default(),
+        )
+        .unwrap();
         let fix = checks::common::fix_command("berkeley-db-map");
         assert_eq!(
             fix_after_upgrade(&facts, fix).join(" "),
