@@ -692,14 +692,16 @@ fn finish(
         let _ = writeln!(s, "  Nothing left that verify counts as an inhibitor.");
     } else if inhibitors.is_empty() {
         let _ = writeln!(s, "  Nothing inhibits the upgrade now.");
-    } else if after {
-        let _ = writeln!(
-            s,
-            "  Still breaking mail delivery on this release (verify; {}):",
-            inhibitors.len()
-        );
     } else {
-        let _ = writeln!(s, "  Still inhibiting the upgrade ({}):", inhibitors.len());
+        if after {
+            let _ = writeln!(
+                s,
+                "  Still breaking mail delivery on this release (verify; {}):",
+                inhibitors.len()
+            );
+        } else {
+            let _ = writeln!(s, "  Still inhibiting the upgrade ({}):", inhibitors.len());
+        }
         for f in &inhibitors {
             let at = match (&f.location.file, f.location.line) {
                 (Some(p), Some(l)) => format!(" at {}:{l}", p),

@@ -34,7 +34,17 @@ impl Planner for RpmnewMerge {
         if cx.facts.upgrade_path.upgrades() {
             return;
         }
-        for p in merge::pending(cx.facts, cx.inst) {
+        let (pending, unreadable) = merge::pending_or_unreadable(cx.facts, cx.inst);
+        for (path, why) in unreadable {
+            out.left.push(cx.left(
+                ID,
+                Some(&path),
+                path.display().to_string(),
+                format!("not merged and not removed: {why}"),
+                Vec::new(),
+            ));
+        }
+        for p in pending {
             let Some(before) = p.merge(&draft.main, draft.master.as_ref()) else {
                 continue;
             };

@@ -70,19 +70,33 @@ impl Pending {
 /// The `.rpmnew` files of one instance that the upgrade to the installed release left,
 /// read from the root. None without a stock file of the previous release.
 pub fn pending(facts: &Facts, inst: &Instance) -> Vec<Pending> {
+    pending_or_unreadable(facts, inst).0
+}
+
+/// [`pending`], and the `.rpmnew` files that are there but cannot be read (a link, a
+/// special file), with the reason.
+pub fn pending_or_unreadable(
+    facts: &Facts,
+    inst: &Instance,
+) -> (Vec<Pending>, Vec<(PathBuf, String)>) {
     let from = Profile::latest(facts.target.major.saturating_sub(1)).map(|p| p.id);
     let Some(&(from, base_main, base_master)) = BASES.iter().find(|(id, _, _)| Some(*id) == from)
     else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     for (file, base) in [("main.cf", base_main), ("master.cf", base_master)] {
         let rpmnew = inst.config_directory.join(format!("{file}.rpmnew"));
         if !facts.rpm_leftovers.contains(&rpmnew) {
             continue;
         }
-        let Ok(theirs) = facts.root.read(&rpmnew) else {
-            continue;
+        let theirs = match facts.root.read(&rpmnew) {
+            Ok(t) => t,
+            Err(e) => {
+                unreadable.push((rpmnew, e.to_string()));
+                continue;
+            }
         };
         out.push(Pending {
             file,
@@ -93,7 +107,7 @@ pub fn pending(facts: &Facts, inst: &Instance) -> Vec<Pending> {
             from,
         });
     }
-    out
+    (out, unreadable)
 }
 
 /// The three-way result for main.cf, parameter by parameter.
