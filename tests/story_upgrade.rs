@@ -250,3 +250,50 @@ fn check_fix_upgrade_verify_merge_verify_clean() {
     assert_eq!(u.status.code(), Some(0), "{}", text(&u));
     assert!(snapshot(root, &["var/lib/postfix-preupgrade", "var/lib/rpm"]) == upgraded);
 }
+
+/// On the new release without an rpm database (an image), the installed Postfix is the
+/// release's (3.8.5): the smtps rename is applied as safe, without `--unsafe`, by plain
+/// `fix` and by the command verify prints alike; before the upgrade it would wait.
+#[test]
+fn after_the_upgrade_the_rename_is_judged_by_the_installed_postfix() {
+    require_postfix_tools();
+    let make = || {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        fix_support::os_release(root, "10.0");
+        let etc = root.join("etc/postfix");
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(etc.join("main.cf"), stock("main.cf")).unwrap();
+        let mut master = stock("master.cf");
+        master.extend_from_slice(
+            b"smtps     inet  n       -       n       -       -       smtpd\n  -o syslog_name=postfix/smtps\n  -o smtpd_tls_wrappermode=yes\n",
+        );
+        std::fs::write(etc.join("master.cf"), master).unwrap();
+        std::fs::write(root.join("etc/aliases"), "postmaster: root\n").unwrap();
+        fix_support::build_table("postalias", "lmdb", &root.join("etc/aliases"));
+        tmp
+    };
+    let mut results = Vec::new();
+    for args in [
+        &["fix", "-y"][..],
+        &["--source", "9", "--target", "10", "fix", "-y"][..],
+    ] {
+        let tmp = make();
+        let root = tmp.path();
+        let mut full = vec!["--root".to_string(), s(root)];
+        full.extend(args.iter().map(|a| a.to_string()));
+        let full: Vec<&str> = full.iter().map(String::as_str).collect();
+        let o = run(&full);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {out}");
+        assert!(
+            out.contains("[smtps-service-renamed] (safe) master.cf smtps/inet -> submissions/inet"),
+            "{args:?}: {out}"
+        );
+        assert!(!out.contains("For after the upgrade"), "{args:?}: {out}");
+        let (m, _, _) = postconf(&root.join("etc/postfix"), &["-M", "submissions/inet"]);
+        assert!(m.contains("syslog_name=postfix/submissions"), "{m}");
+        results.push(std::fs::read(root.join("etc/postfix/master.cf")).unwrap());
+    }
+    assert_eq!(results[0], results[1]);
+}
