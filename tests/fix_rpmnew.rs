@@ -416,7 +416,12 @@ fn no_conflict_root() -> (tempfile::TempDir, Vec<u8>, Vec<u8>) {
     let ours = edited(
         "el9-3.5.9",
         "main.cf",
-        &[&["-e", "myhostname = mail4.example.com"]],
+        // the admin raised the level already (as the new stock file does)
+        &[&[
+            "-e",
+            "myhostname = mail4.example.com",
+            "compatibility_level = 3.8",
+        ]],
     );
     let theirs = stock("el10-3.8.5", "main.cf");
     let tmp = upgraded(
@@ -584,4 +589,58 @@ fn a_link_at_the_rpmnew_is_never_followed_or_removed() {
         "{}",
         text(&o)
     );
+}
+
+#[test]
+fn the_stock_level_is_raised_by_its_own_fix_with_the_pins_never_by_the_merge() {
+    require_postfix_tools();
+    // compatibility_level still the RHEL 9 stock 2: "changed only in the new stock file"
+    let ours = edited(
+        "el9-3.5.9",
+        "main.cf",
+        &[&[
+            "-e",
+            "myhostname = mail5.example.com",
+            "alias_maps = lmdb:/etc/aliases",
+            "alias_database = lmdb:/etc/aliases",
+            "default_database_type = lmdb",
+        ]],
+    );
+    let theirs = stock("el10-3.8.5", "main.cf");
+    let tmp = upgraded(
+        "10.0",
+        &ours,
+        &stock("el10-3.8.5", "master.cf"),
+        &[("main.cf.rpmnew", &theirs)],
+    );
+    let root = tmp.path();
+    // the merge alone does not raise it: listed, with the fix that does, .rpmnew kept
+    let o = run(&["--root", &r(root), "fix", "-y", "--only", "rpmnew-merge"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("Nothing to fix now"), "{out}");
+    assert!(
+        out.contains(
+            "[rpmnew-merge] main.cf compatibility_level: changed only in the new stock file \
+             (`2` → `3.8`), but the level is raised by the compatibility-level fix"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "remedy: postfix-preupgrade --source 9 --target 10 fix --only compatibility-level"
+        ),
+        "{out}"
+    );
+    assert_eq!(read(root, "etc/postfix/main.cf").unwrap(), ours);
+    assert!(root.join("etc/postfix/main.cf.rpmnew").exists());
+    // fix on the new release: the level with its pins, then the merge has nothing left
+    let o = run(&["--root", &r(root), "fix", "-y"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let main = String::from_utf8(read(root, "etc/postfix/main.cf").unwrap()).unwrap();
+    assert!(main.contains("compatibility_level = 3.8\n"), "{main}");
+    assert!(main.contains("respectful_logging = no\n"), "{main}");
+    assert!(!root.join("etc/postfix/main.cf.rpmnew").exists(), "{out}");
+    no_new_warnings(&ours, main.as_bytes(), "main.cf");
 }

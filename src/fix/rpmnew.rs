@@ -9,6 +9,8 @@
 //!   already);
 //! - the admin's changes are kept; nothing else in the file moves (edits on the lossless
 //!   model touch only the lines of the names concerned);
+//! - `compatibility_level` is never taken here: the `compatibility-level` fix (which runs
+//!   before this one) raises it with the old defaults pinned; left alone it stays listed;
 //! - a name changed on both sides is left, listed side by side with a recommendation and
 //!   the command that would take the new stock value;
 //! - the `.rpmnew` is removed, in the same transaction (backed up, put back by undo and by
@@ -24,6 +26,9 @@ use crate::verify::rpmnew_merge::{
 };
 
 pub struct RpmnewMerge;
+
+/// Never taken by the merge: the `compatibility-level` fix raises it with its pins.
+const LEVEL: &str = "compatibility_level";
 
 impl Planner for RpmnewMerge {
     fn id(&self) -> &'static str {
@@ -49,7 +54,12 @@ impl Planner for RpmnewMerge {
                 continue;
             };
             let mut taken: Vec<&Side> = Vec::new();
+            let is_level = |s: &Side| p.file == "main.cf" && s.name == LEVEL;
             for s in &before.take {
+                if is_level(s) {
+                    // raised by its own fix, which pins the old defaults first
+                    continue;
+                }
                 let ok = match (p.file, draft.master.as_mut()) {
                     ("main.cf", _) => take_param(&mut draft.main, &p.theirs, s),
                     (_, Some(m)) => take_service(m, &p.theirs, s),
@@ -108,18 +118,31 @@ impl Planner for RpmnewMerge {
                 out.fixes.push(fix);
             }
             for s in &after.take {
+                let (reason, commands) = if is_level(s) {
+                    let fix = crate::checks::common::fix_command("compatibility-level");
+                    (
+                        "the level is raised by the compatibility-level fix, which first pins \
+                         the old defaults this host relies on",
+                        vec![crate::verify::fix_after_upgrade(cx.facts, fix)],
+                    )
+                } else {
+                    (
+                        "the edit could not be made here",
+                        vec![take_command(cx.inst, p.file, s)],
+                    )
+                };
                 out.left.push(cx.left(
                     ID,
                     Some(&p.path),
                     format!("{} {}", p.file, s.name),
                     format!(
-                        "changed only in the new stock file ({} → {}), but the edit could not \
-                         be made here; {} is kept",
+                        "changed only in the new stock file ({} → {}), but {reason}; {} is kept \
+                         until it is taken",
                         shown(&s.ours),
                         shown(&s.theirs),
                         p.rpmnew.display()
                     ),
-                    vec![take_command(cx.inst, p.file, s)],
+                    commands,
                 ));
             }
             for s in &after.conflict {
