@@ -191,7 +191,9 @@ fn check_fix_upgrade_verify_merge_verify_clean() {
     }
     let o = run(&["--root", &s(root), "verify"]);
     assert!(
-        text(&o).contains("postfix-preupgrade --source 9 --target 10 fix --only rpmnew-merge"),
+        text(&o).contains(
+            "postfix-preupgrade --source 9 --target 10 fix --only compatibility-level,rpmnew-merge"
+        ),
         "{}",
         text(&o)
     );

@@ -356,7 +356,13 @@ fn finding(facts: &Facts, inst: &Instance, p: &Pending, m: &Merge) -> Finding {
     }
     // `fix` on the new release applies the non-conflicting part, and removes the .rpmnew
     // when that is everything
-    let fix = crate::verify::fix_after_upgrade(facts, common::fix_command(ID));
+    // (the stock compatibility_level comes from its own fix, which pins the old defaults)
+    let ids = if file == "main.cf" && m.take.iter().any(|s| s.name == "compatibility_level") {
+        format!("compatibility-level,{ID}")
+    } else {
+        ID.to_string()
+    };
+    let fix = crate::verify::fix_after_upgrade(facts, common::fix_command(&ids));
     f.fix = FixInfo::safe();
     if m.is_empty() {
         // everything in it is in force already (or was the admin's choice)
