@@ -9,17 +9,19 @@
 //!
 //! 1. `cli`: parses the command line and maps it to the requests below;
 //! 2. `commands`: one module per command, each doing its command's work;
-//! 3. `fix`, `verify`, `aggregate`: remediation, the post-upgrade checks, the fleet view;
-//! 4. `report`: the renderers, the formats and the shared output helpers (escaping,
+//! 3. `fix`, `aggregate`: remediation (which, after the upgrade, judges by `verify`'s
+//!    checks and shares its three-way `.rpmnew` comparison), the fleet view;
+//! 4. `verify`: the post-upgrade checks;
+//! 5. `report`: the renderers, the formats and the shared output helpers (escaping,
 //!    shell quoting, time stamps, the atomic `--output` writer), which `fix` and
 //!    `aggregate` use too; no renderer decides anything;
-//! 5. `engine`: runs the checks and applies the policy to their findings;
-//! 6. `policy`: what inhibits, which checks run, the exit codes;
-//! 7. `checks`: the registry of checks, each a function of the facts;
-//! 8. `facts`: what is collected about the system, from a `facts::Request`;
-//! 9. `finding`, `config`, `root`: findings as data, the lossless config model, file
+//! 6. `engine`: runs the checks and applies the policy to their findings;
+//! 7. `policy`: what inhibits, which checks run, the exit codes;
+//! 8. `checks`: the registry of checks, each a function of the facts;
+//! 9. `facts`: what is collected about the system, from a `facts::Request`;
+//! 10. `finding`, `config`, `root`: findings as data, the lossless config model, file
 //!    access under `--root`;
-//! 10. `error`: the library's error type.
+//! 11. `error`: the library's error type.
 
 pub mod aggregate;
 pub mod checks;

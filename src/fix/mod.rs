@@ -30,6 +30,7 @@ pub mod master;
 pub mod nis;
 pub mod plan;
 pub mod rhel_params;
+pub mod rpmnew;
 pub mod smtps;
 pub mod tables;
 pub mod txn;
@@ -40,8 +41,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 pub use plan::{
-    plan, planner_ids, Draft, FileChange, Fix, Left, Plan, PlanOptions, Planner, Rebuild, Support,
-    Tool, When, PLANNERS,
+    plan, planner_ids, Draft, FileChange, Fix, Left, Plan, PlanOptions, Planner, Rebuild, Removal,
+    Support, Tool, When, PLANNERS,
 };
 
 use crate::error::Error;
@@ -271,6 +272,12 @@ pub fn render_plan(plan: &Plan) -> String {
             s.push('\n');
         }
     }
+    if !plan.removals.is_empty() {
+        s.push_str("\nFiles removed (backed up; undo brings them back):\n");
+        for r in &plan.removals {
+            let _ = writeln!(s, "  {}", r.path.display());
+        }
+    }
     if !plan.rebuilds.is_empty() {
         s.push_str("\nCommands (tables built before the config switches to them):\n");
         for r in &plan.rebuilds {
@@ -409,7 +416,7 @@ pub fn run_fix_with(
             }
         }
     }
-    let facts = crate::facts::collect(global)?;
+    let (facts, after) = fix_facts(global)?;
     if let Some(why) = crate::policy::postfix_absent(&facts) {
         say(
             &mut out,
@@ -437,7 +444,7 @@ pub fn run_fix_with(
         ..Outcome::default()
     };
     if the_plan.is_empty() {
-        return finish(&mut out, global, &opts, &the_plan, outcome, None);
+        return finish(&mut out, global, after, &opts, &the_plan, outcome, None);
     }
     if args.dry_run {
         writeln!(out, "\nDry run: nothing was changed.")?;
@@ -468,11 +475,13 @@ pub fn run_fix_with(
         }
     };
     // the files must still be what the plan was made from, before anything is built
-    for c in &the_plan.changes {
-        if root.read(&c.path)? != c.old {
+    let planned = the_plan.changes.iter().map(|c| (&c.path, &c.old));
+    let removed = the_plan.removals.iter().map(|r| (&r.path, &r.old));
+    for (path, old) in planned.chain(removed) {
+        if &root.read(path)? != old {
             anyhow::bail!(
                 "{} changed since the plan was made; nothing was changed (run fix again)",
-                c.path.display()
+                path.display()
             );
         }
     }
@@ -487,7 +496,7 @@ pub fn run_fix_with(
                     outcome.failed.push(format!(
                         "validation with postconf failed, so nothing was changed: {msg}"
                     ));
-                    return finish(&mut out, global, &opts, &the_plan, outcome, None);
+                    return finish(&mut out, global, after, &opts, &the_plan, outcome, None);
                 }
             }
         } else {
@@ -521,7 +530,7 @@ pub fn run_fix_with(
         outcome.notes.extend(b.notes.iter().cloned());
     }
     if the_plan.is_empty() {
-        return finish(&mut out, global, &opts, &the_plan, outcome, None);
+        return finish(&mut out, global, after, &opts, &the_plan, outcome, None);
     }
 
     // one transaction over every table and file
@@ -561,6 +570,15 @@ pub fn run_fix_with(
             }
         }
     }
+    // a merged .rpmnew goes in the same transaction: backed up, restored by undo
+    for r in &the_plan.removals {
+        items.push(txn::Stage {
+            path: r.path.clone(),
+            table: false,
+            expect_old: Some(Some(fsops::sha256(&r.old))),
+            new: None,
+        });
+    }
     if staged.is_ok() {
         staged = t.stage_all(&root, items);
     }
@@ -594,6 +612,7 @@ pub fn run_fix_with(
     finish(
         &mut out,
         global,
+        after,
         &opts,
         &the_plan,
         outcome,
@@ -606,12 +625,13 @@ pub fn run_fix_with(
 fn finish(
     out: &mut impl Write,
     global: &facts::Request,
+    after: bool,
     opts: &PlanOptions,
     the_plan: &Plan,
     mut outcome: Outcome,
     committed: Option<(String, bool, &FixTools)>,
 ) -> anyhow::Result<u8> {
-    let again = crate::facts::collect(global)?;
+    let (again, _) = fix_facts(global)?;
     if committed.is_some() {
         let second = plan::plan(&again, opts);
         if !second.is_empty() {
@@ -621,11 +641,16 @@ fn finish(
             ));
         }
     }
-    let inhibitors: Vec<Finding> =
-        crate::engine::run_checks(crate::checks::CHECKS, &again, &Selection::all())
-            .into_iter()
-            .filter(|f| f.inhibitor)
-            .collect();
+    // after the upgrade, what still breaks mail delivery is what verify says
+    let checks = if after {
+        crate::verify::VERIFY_CHECKS
+    } else {
+        crate::checks::CHECKS
+    };
+    let inhibitors: Vec<Finding> = crate::engine::run_checks(checks, &again, &Selection::all())
+        .into_iter()
+        .filter(|f| f.inhibitor)
+        .collect();
 
     let mut s = String::new();
     let _ = writeln!(s, "\nSummary:");
@@ -683,10 +708,20 @@ fn finish(
             );
         }
     }
-    if inhibitors.is_empty() {
+    if inhibitors.is_empty() && after {
+        let _ = writeln!(s, "  Nothing left that verify counts as an inhibitor.");
+    } else if inhibitors.is_empty() {
         let _ = writeln!(s, "  Nothing inhibits the upgrade now.");
     } else {
-        let _ = writeln!(s, "  Still inhibiting the upgrade ({}):", inhibitors.len());
+        if after {
+            let _ = writeln!(
+                s,
+                "  Still breaking mail delivery on this release (verify; {}):",
+                inhibitors.len()
+            );
+        } else {
+            let _ = writeln!(s, "  Still inhibiting the upgrade ({}):", inhibitors.len());
+        }
         for f in &inhibitors {
             let at = match (&f.location.file, f.location.line) {
                 (Some(p), Some(l)) => format!(" at {}:{l}", p),
@@ -731,6 +766,57 @@ fn finish(
         inhibitors.len(),
         outcome.failed.len(),
     ))
+}
+
+/// The facts `fix` plans on, and whether it runs after the upgrade.
+///
+/// Before the upgrade (the default): the source release and the target (`--target`,
+/// `LEAPP_UPGRADE_PATH_TARGET_RELEASE`, or the next major release).
+///
+/// After it: when the host is already on the target release (its `/etc/os-release` says
+/// the target's major release; this is how `verify`'s commands name the step just made,
+/// `--source N-1 --target N fix`), or when no target is given and the release is the
+/// newest this tool covers (there is nothing to upgrade to). `fix` then plans on the
+/// installed system as `verify` sees it ([`crate::facts::collect_installed`]): the
+/// installed Postfix decides what is valid now (the postponed `compatibility_level` and
+/// `smtps` rename are applied, judged against it), the `.rpmnew` merge runs, and the
+/// exit code follows verify's inhibitors.
+pub fn fix_facts(global: &facts::Request) -> anyhow::Result<(crate::facts::Facts, bool)> {
+    use crate::facts::release::{Release, MAX_MAJOR};
+    let env_target = std::env::var(crate::facts::TARGET_ENV)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let before = || Ok((crate::facts::collect(global)?, false));
+    // a release that does not parse: the usual collection says what is wrong with it
+    let target = match global.target.as_deref().or(env_target.as_deref()) {
+        Some(t) => match Release::parse(t) {
+            Ok(r) => Some(r),
+            Err(_) => return before(),
+        },
+        None => None,
+    };
+    let root = crate::root::Root::new(&global.root)?;
+    let detected = Release::detect(&root).ok();
+    let installed = match &global.source {
+        Some(s) => match Release::parse(s) {
+            Ok(r) => Some(r),
+            Err(_) => return before(),
+        },
+        None => detected.clone(),
+    };
+    let on_target = matches!((&target, &detected), (Some(t), Some(d)) if d.major == t.major);
+    let newest = target.is_none() && installed.as_ref().is_some_and(|r| r.major >= MAX_MAJOR);
+    if !(on_target || newest) {
+        return before();
+    }
+    let mut opts = global.clone();
+    opts.target = None;
+    if on_target {
+        // the release the host is on now, not the one it came from
+        opts.source = None;
+    }
+    let facts = crate::facts::collect_installed(&opts, &crate::facts::Tools::from_path())?;
+    Ok((facts, true))
 }
 
 /// `undo [ID]`: reverse a fix (default: the latest). Returns the exit code: 0 when it was

@@ -131,6 +131,19 @@ pub struct Draft {
     pub master: Option<MasterCf>,
 }
 
+/// A file the fix removes (a `.rpmnew` whose content is wholly merged), in the same
+/// transaction as the edits: backed up, and brought back by undo or a rollback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    pub instance: String,
+    /// System path.
+    pub path: PathBuf,
+    /// The bytes the plan was made from (the file must still hold them).
+    pub old: Vec<u8>,
+    /// The fix record shown for it.
+    pub fix: Fix,
+}
+
 /// What one planner pass over one instance produced besides edits to the draft.
 #[derive(Debug, Default)]
 pub struct Out {
@@ -138,6 +151,9 @@ pub struct Out {
     pub left: Vec<Left>,
     pub later: Vec<Fix>,
     pub rebuilds: Vec<Rebuild>,
+    /// Files to remove, decided on the draft as the pass left it (only the last pass's
+    /// count, as for `left`).
+    pub removals: Vec<Removal>,
 }
 
 /// The context a planner sees.
@@ -261,6 +277,9 @@ pub const PLANNERS: &[&dyn Planner] = &[
     &super::rhel_params::RhelOnlyParameter,
     &super::rhel_params::UnknownParameter,
     &super::rhel_params::DefaultOverrides,
+    // last: it merges the new stock file into what the other fixes made (after
+    // compatibility-level, so a stock level is never taken without its pins)
+    &super::rpmnew::RpmnewMerge,
 ];
 
 /// Ids the planners fix.
@@ -291,12 +310,14 @@ pub struct Plan {
     pub later: Vec<Fix>,
     /// What is left unchanged, with reasons.
     pub left: Vec<Left>,
+    /// Files removed (each also has its record in `fixes`).
+    pub removals: Vec<Removal>,
 }
 
 impl Plan {
-    /// Nothing to write and nothing to build.
+    /// Nothing to write, remove or build.
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty() && self.rebuilds.is_empty()
+        self.changes.is_empty() && self.rebuilds.is_empty() && self.removals.is_empty()
     }
 }
 
@@ -342,6 +363,10 @@ pub fn plan(facts: &Facts, opts: &PlanOptions) -> Plan {
         }
         p.left.append(&mut last.left);
         p.later.append(&mut last.later);
+        for r in last.removals.drain(..) {
+            p.fixes.push(r.fix.clone());
+            p.removals.push(r);
+        }
         let new_main = draft.main.to_bytes();
         if new_main != main_loaded.doc.as_bytes() {
             p.changes.push(FileChange {

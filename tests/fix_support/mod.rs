@@ -52,8 +52,9 @@ pub fn text(o: &Output) -> String {
 
 #[path = "../support/mod.rs"]
 mod support;
-#[allow(unused_imports)] // not every fix test copies trees or needs another tool
-pub use support::{copy_tree, tool};
+#[allow(unused_imports)]
+// not every fix test copies trees, builds packages or needs another tool
+pub use support::{build_rpm, copy_tree, tool, PkgFile};
 
 /// Every regular file under `dir` (relative path → bytes), skipping `skip` prefixes.
 pub fn snapshot(dir: &Path, skip: &[&str]) -> BTreeMap<PathBuf, Vec<u8>> {
