@@ -20,7 +20,7 @@
 //! 8. `checks`: the registry of checks, each a function of the facts;
 //! 9. `facts`: what is collected about the system, from a `facts::Request`;
 //! 10. `finding`, `config`, `root`: findings as data, the lossless config model, file
-//!    access under `--root`;
+//!     access under `--root`;
 //! 11. `error`: the library's error type.
 
 pub mod aggregate;
