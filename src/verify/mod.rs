@@ -26,9 +26,11 @@ use crate::finding::{Finding, Severity};
 
 /// A pre-upgrade check run by `verify`: same id, docs and findings, except that a
 /// `postfix-preupgrade fix` command gets `--source PREVIOUS --target INSTALLED` (the
-/// step that just happened, as the leapp fix actor runs it): on the new release, `fix`
-/// without them would look for yet another upgrade. A finding without such a command
-/// claims no automatic fix.
+/// step that just happened, as the leapp fix actor runs it). `fix` without them works
+/// too on the newest release (it then plans on the installed system, see
+/// [`crate::fix::fix_facts`]), but on a release that has a later one it would plan the
+/// next upgrade: the explicit step is right in both cases. A finding without such a
+/// command claims no automatic fix.
 pub struct Installed(pub &'static dyn Check);
 
 impl Check for Installed {
