@@ -8,7 +8,7 @@ mod fix_support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use fix_support::*;
 
@@ -130,34 +130,13 @@ fn sigkill_anywhere_leaves_whole_files_and_the_next_run_converges() {
         let root = tmp.path();
         build_root(root);
         let first = root.join("etc/postfix/main.cf");
-        let backups = root.join("var/lib/postfix-preupgrade/backups");
         let mut child = spawn_fix(root);
-        let start = Instant::now();
-        loop {
-            if start.elapsed() > Duration::from_secs(60) || child.try_wait().unwrap().is_some() {
-                break;
-            }
-            let hit = match point.as_str() {
-                "journal" => std::fs::read_dir(&backups)
-                    .map(|d| {
-                        d.filter_map(|e| e.ok())
-                            .any(|e| e.path().join("manifest.json").is_file())
-                    })
-                    .unwrap_or(false),
-                "first-file" => std::fs::read(&first)
-                    .map(|b| b != old[Path::new("etc/postfix/main.cf")])
-                    .unwrap_or(false),
-                ms => {
-                    let ms: u64 = ms.trim_end_matches("ms").parse().unwrap();
-                    start.elapsed() >= Duration::from_millis(ms)
-                }
-            };
-            if hit {
-                break;
-            }
-        }
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        kill_at(&mut child, root, point, || {
+            // "first-file"
+            std::fs::read(&first)
+                .map(|b| b != old[Path::new("etc/postfix/main.cf")])
+                .unwrap_or(false)
+        });
 
         // every config file is wholly old or wholly new
         let now = configs(root);

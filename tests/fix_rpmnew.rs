@@ -23,7 +23,7 @@ mod fix_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use fix_support::*;
 
@@ -467,7 +467,6 @@ fn sigkill_anywhere_keeps_the_rpmnew_with_its_merge_and_undo_brings_it_back() {
     for (n, point) in points.iter().enumerate() {
         let (tmp, _, _) = no_conflict_root();
         let root = tmp.path();
-        let backups = root.join("var/lib/postfix-preupgrade/backups");
         let mut child = Command::new(BIN)
             .args(["--root", &r(root), "fix", "-y", "--only", "rpmnew-merge"])
             .env_remove("LEAPP_UPGRADE_PATH_TARGET_RELEASE")
@@ -476,30 +475,10 @@ fn sigkill_anywhere_keeps_the_rpmnew_with_its_merge_and_undo_brings_it_back() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let start = Instant::now();
-        loop {
-            if start.elapsed() > Duration::from_secs(60) || child.try_wait().unwrap().is_some() {
-                break;
-            }
-            let hit = match point.as_str() {
-                "journal" => std::fs::read_dir(&backups)
-                    .map(|d| {
-                        d.filter_map(|e| e.ok())
-                            .any(|e| e.path().join("manifest.json").is_file())
-                    })
-                    .unwrap_or(false),
-                "rpmnew-gone" => !root.join("etc/postfix/main.cf.rpmnew").exists(),
-                ms => {
-                    let ms: u64 = ms.trim_end_matches("ms").parse().unwrap();
-                    start.elapsed() >= Duration::from_millis(ms)
-                }
-            };
-            if hit {
-                break;
-            }
-        }
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        kill_at(&mut child, root, point, || {
+            // "rpmnew-gone"
+            !root.join("etc/postfix/main.cf.rpmnew").exists()
+        });
         // each file wholly old or wholly new
         let main = read(root, "etc/postfix/main.cf").unwrap();
         assert!(

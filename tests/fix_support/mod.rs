@@ -203,3 +203,37 @@ sys.exit(os.waitstatus_to_exitcode(st))
         o.status.code().unwrap_or(-1),
     )
 }
+
+/// SIGKILL `child` (a `fix` on `root`) at a kill point, then reap it: `journal` as soon as
+/// a backup journal exists, `Nms` that long after the start, any other point as soon as
+/// `hit` says so; at the latest after 60 s, and not at all if it ended by itself first.
+pub fn kill_at(
+    child: &mut std::process::Child,
+    root: &Path,
+    point: &str,
+    mut hit: impl FnMut() -> bool,
+) {
+    use std::time::{Duration, Instant};
+    let backups = root.join("var/lib/postfix-preupgrade/backups");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
+        let now = match point {
+            "journal" => std::fs::read_dir(&backups)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .any(|e| e.path().join("manifest.json").is_file())
+                })
+                .unwrap_or(false),
+            ms if ms.ends_with("ms") && ms[..ms.len() - 2].parse::<u64>().is_ok() => {
+                let ms: u64 = ms[..ms.len() - 2].parse().unwrap();
+                start.elapsed() >= Duration::from_millis(ms)
+            }
+            _ => hit(),
+        };
+        if now {
+            break;
+        }
+    }
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+}
