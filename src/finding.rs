@@ -99,7 +99,7 @@ pub struct Remediation {
 }
 
 /// How safe an available fix is (ruff/clippy style applicability).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
     /// Applied by `fix` by default: behaviour does not change.

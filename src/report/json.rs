@@ -40,8 +40,21 @@ fn document<'a>(meta: &'a ReportMeta, findings: &'a [Finding]) -> Document<'a> {
 
 /// Render the JSON report, pretty-printed, with a final newline.
 pub fn render(meta: &ReportMeta, findings: &[Finding]) -> String {
-    let mut s = serde_json::to_string_pretty(&document(meta, findings))
-        .expect("report data always serializes");
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    write(meta, findings, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render`] streamed to `out` as it is serialized (the report is never whole in memory).
+pub fn write(
+    meta: &ReportMeta,
+    findings: &[Finding],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut out, &document(meta, findings))
+        .map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
