@@ -248,20 +248,22 @@ const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
     let cache = crate::config::CACHE_PARAMETERS.contains(&r.parameter.as_str());
     let file = common::is_file_name(&r.name);
+    // each of the two paths resolved and stat-ed once (thousands of tables on a big host)
+    let (source, db) = if file {
+        (
+            facts.root.stat(&r.name).ok(),
+            facts.root.stat(format!("{}.db", r.name)).ok(),
+        )
+    } else {
+        (None, None)
+    };
     Table {
         name: r.name.clone(),
         alias: ALIAS_PARAMS.contains(&r.parameter.as_str()) || aliases.contains(&r.name),
         cache,
-        source: file && facts.root.exists(&r.name),
-        db: file && facts.root.exists(format!("{}.db", r.name)),
-        stale: file
-            && matches!(
-                (
-                    facts.root.modified(&r.name),
-                    facts.root.modified(format!("{}.db", r.name))
-                ),
-                (Ok(src), Ok(db)) if src > db + STALE_AFTER
-            ),
+        source: source.is_some(),
+        db: db.is_some(),
+        stale: matches!((source, db), (Some((_, src)), Some((_, db))) if src > db + STALE_AFTER),
     }
 }
 
