@@ -26,20 +26,34 @@ pub fn run_checks(checks: &[&dyn Check], facts: &Facts, sel: &Selection) -> Vec<
     if policy::postfix_absent(facts).is_some() {
         return Vec::new();
     }
-    let mut findings: Vec<Finding> = Vec::new();
-    for c in checks.iter().filter(|c| sel.includes(c.id())) {
-        let found = c.run(facts);
-        // exactly what is needed: a doubling Vec of thousands of findings holds up to twice
-        findings.reserve_exact(found.len());
-        findings.extend(found.into_iter().map(|f| {
-            // the key from what the check located (stable across releases), then the
-            // quote as the file has it
-            let mut f = f.with_default_key();
-            crate::checks::common::quote_as_written(facts, &mut f);
-            policy::apply_replaced(&mut f, &|p| facts.replaced_on_upgrade(p));
-            policy::apply(&mut f);
-            f
-        }));
+    // each check's findings finished where they are (an in-place map)
+    let mut found: Vec<Vec<Finding>> = checks
+        .iter()
+        .filter(|c| sel.includes(c.id()))
+        .map(|c| {
+            c.run(facts)
+                .into_iter()
+                .map(|f| {
+                    // the key from what the check located (stable across releases), then
+                    // the quote as the file has it
+                    let mut f = f.with_default_key();
+                    crate::checks::common::quote_as_written(facts, &mut f);
+                    policy::apply_replaced(&mut f, &|p| facts.replaced_on_upgrade(p));
+                    policy::apply(&mut f);
+                    f
+                })
+                .collect()
+        })
+        .collect();
+    // one list, grown from the largest (on a big host one check has nearly all of them):
+    // no second copy of thousands of findings. The order before sorting only matters
+    // among findings of one check (the sort compares check ids), which is kept.
+    let total: usize = found.iter().map(Vec::len).sum();
+    let largest = (0..found.len()).max_by_key(|&i| found[i].len());
+    let mut findings = largest.map(|i| found.swap_remove(i)).unwrap_or_default();
+    findings.reserve_exact(total - findings.len());
+    for v in found {
+        findings.extend(v);
     }
     sort_in_place(&mut findings);
     // the first of each key in report order; the keys are borrowed, not copied

@@ -316,6 +316,9 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         groups.entry(k).or_default().push(r);
     }
     let mut sourceless_done: HashSet<String> = HashSet::new();
+    // about one finding per place (and a few more for the instance): thousands on a big
+    // host, reserved once instead of doubled (a doubling holds old and new at once)
+    out.reserve(order.len() + 8);
     for k in order {
         let group = &groups[&k];
         let first = group[0];

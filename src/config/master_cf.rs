@@ -407,6 +407,8 @@ impl MasterCf {
                 diags.push(diag(Severity::Warning, w));
             }
             let st = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            // kept for the run, thousands of them on a big host: no growth slack
+            overrides.shrink_to_fit();
             services.push(Service {
                 name: st(f[0]),
                 kind: st(f[1]),
@@ -427,6 +429,9 @@ impl MasterCf {
                 exact,
             });
         }
+        services.shrink_to_fit();
+        let mut phys = phys;
+        phys.shrink_to_fit();
         let mut by_id = HashMap::with_capacity(services.len());
         for (i, s) in services.iter().enumerate() {
             // later entries win, as in master(8)
