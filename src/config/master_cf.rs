@@ -527,6 +527,9 @@ impl MasterCf {
     }
 
     fn set_data(&mut self, d: Vec<u8>) {
+        // the old model is dropped before the new one is built: on a master.cf of
+        // thousands of services the two would be held at once
+        *self = MasterCf::parse(b"");
         *self = MasterCf::parse(&d);
     }
 
