@@ -723,6 +723,7 @@ fn json_lists_what_repeats_once_per_check() {
         assert_eq!(links, &serde_json::to_value(&f.links).unwrap());
     }
     assert!(left_out >= 70, "{left_out}");
+    insta::assert_snapshot!("json_many_places", report::json::render(&meta(), &fs));
     assert_eq!(
         bdb["title"],
         "Berkeley DB table on a target without Berkeley DB"
