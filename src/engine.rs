@@ -40,6 +40,7 @@ pub fn run_checks(checks: &[&dyn Check], facts: &Facts, sel: &Selection) -> Vec<
                     crate::checks::common::quote_as_written(facts, &mut f);
                     policy::apply_replaced(&mut f, &|p| facts.replaced_on_upgrade(p));
                     policy::apply(&mut f);
+                    f.shrink_to_fit();
                     f
                 })
                 .collect()

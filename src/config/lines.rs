@@ -116,7 +116,9 @@ pub(crate) fn logical(data: &[u8], phys: &[Phys]) -> Vec<Logical> {
                 continue;
             }
         }
-        if let Some(c) = cur.take() {
+        if let Some(mut c) = cur.take() {
+            // kept with the parsed file for the run: no growth slack per entry
+            c.segs.shrink_to_fit();
             out.push(c);
         }
         cur = Some(Logical {
@@ -129,9 +131,11 @@ pub(crate) fn logical(data: &[u8], phys: &[Phys]) -> Vec<Logical> {
             orphan: starts_blank,
         });
     }
-    if let Some(c) = cur.take() {
+    if let Some(mut c) = cur.take() {
+        c.segs.shrink_to_fit();
         out.push(c);
     }
+    out.shrink_to_fit();
     out
 }
 
