@@ -248,9 +248,11 @@ impl MasterCf {
     /// Parse any bytes. Problems become [`Diagnostic`]s, never errors.
     pub fn parse(data: &[u8]) -> MasterCf {
         let phys = lines::physical(data);
-        let mut services = Vec::new();
+        let logical = lines::logical(data, &phys);
+        // at most one service per entry: sized once, not doubled through thousands
+        let mut services = Vec::with_capacity(logical.len());
         let mut diags = Vec::new();
-        for l in lines::logical(data, &phys) {
+        for l in logical {
             let text = l.text(data);
             let (raw, exact) = lines::lossy(&text);
             let diag = |sev, message: String| Diagnostic {
