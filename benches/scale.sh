@@ -15,7 +15,19 @@
 # `xM` is CPU time relative to `postconf -M` on the same files. Never a timed test: the
 # figures depend on the machine; read them side by side.
 #
-# Needs: cargo, GNU time (/usr/bin/time, Debian package `time`), postconf, jq.
+# `fix -y` is a real fix on a copy of the generated root: it edits main.cf and master.cf,
+# runs postconf to validate and postmap/postalias to build every lmdb table, and re-checks.
+# Its CPU time is split honestly: GNU time gives the whole process tree (our process and
+# every Postfix tool it waited for), `perf stat --no-inherit -e task-clock` gives our
+# process alone; the Postfix tools' share is the difference. (Its peak RSS is the largest
+# of the tree's processes.) Without perf the split is shown as `-`.
+#
+# After the table, `growth` gives each command's CPU time at every size relative to the
+# first size (10x the input at most 12x the time is the target for check, check --format
+# leapp and fix --dry-run).
+#
+# Needs: cargo, GNU time (/usr/bin/time, Debian package `time`), postconf, postmap, jq;
+# perf (Debian package `linux-perf`) for the fix -y split.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -26,7 +38,9 @@ for tool in /usr/bin/time jq; do
     command -v "$tool" >/dev/null || { echo "scale.sh: $tool is missing (apt-get install time jq)" >&2; exit 2; }
 done
 if [ "$memory_only" != 1 ]; then
-    command -v postconf >/dev/null || { echo "scale.sh: postconf is missing" >&2; exit 2; }
+    for tool in postconf postmap; do
+        command -v "$tool" >/dev/null || { echo "scale.sh: $tool is missing" >&2; exit 2; }
+    done
 fi
 
 # BENCH_BIN=PATH times another build (e.g. a copy of the release binary of main)
@@ -83,56 +97,106 @@ generate() {
     } >>"$root/etc/postfix/master.cf"
 }
 
-# measure LABEL OUTFILE CMD...: prints "cpu wall rss_kb"
+# measure OUTFILE split|whole CMD...: prints "cpu wall rss_kb own_cpu" (own_cpu, with
+# `split`: our process alone, from perf stat --no-inherit, or - without perf)
+have_perf=0
+if command -v perf >/dev/null && perf stat --no-inherit -e task-clock -x, -o /dev/null true 2>/dev/null; then
+    have_perf=1
+fi
 measure() {
-    local out=$1
-    shift
-    /usr/bin/time -f '%U %S %e %M %x' -o "$work/time" "$@" >"$out" 2>"$work/stderr" || true
+    local out=$1 split=$2 own=-
+    shift 2
+    # only where the split is wanted: under perf, GNU time's peak RSS would be perf's own
+    if [ "$split" = split ] && [ "$have_perf" = 1 ]; then
+        /usr/bin/time -f '%U %S %e %M %x' -o "$work/time" \
+            perf stat --no-inherit -e task-clock -x, -o "$work/perf" -- "$@" >"$out" 2>"$work/stderr" || true
+        own=$(awk -F, '$3 == "task-clock" { printf "%.2f", $1 / 1000 }' "$work/perf")
+    else
+        /usr/bin/time -f '%U %S %e %M %x' -o "$work/time" "$@" >"$out" 2>"$work/stderr" || true
+    fi
     # exit 0/1 are answers (1: inhibitors found); anything else means the run failed
     if ! tail -n 1 "$work/time" | awk '{ exit !($5 == 0 || $5 == 1) }'; then
         echo "scale.sh: failed: $*" >&2
         head -n 5 "$work/stderr" >&2
     fi
-    tail -n 1 "$work/time" | awk '{printf "%.2f %.2f %d\n", $1 + $2, $3, $4}'
+    tail -n 1 "$work/time" | awk -v own="${own:--}" '{printf "%.2f %.2f %d %s\n", $1 + $2, $3, $4, own}'
 }
 
 common=(--source rhel9 --target rhel10 --postfix-version 3.5.9)
-printf '| N | command | CPU s | wall s | xM (CPU / postconf -M) | peak RSS MB | output | leapp entries |\n'
-printf '|---|---|---|---|---|---|---|---|\n'
+label() {
+    case $1 in
+        json) echo 'check --format json' ;;
+        leapp) echo 'check --format leapp' ;;
+        text) echo 'check (text)' ;;
+        dry-run) echo 'fix --dry-run' ;;
+        fix-y) echo 'fix -y (real, on a copy)' ;;
+        postconf-n) echo 'postconf -n' ;;
+        postconf-M) echo 'postconf -M' ;;
+    esac
+}
+declare -A all_cpu=()
+printf '| N | command | CPU s | wall s | xM (CPU / postconf -M) | peak RSS MB | output | leapp entries | fix -y CPU s: ours / Postfix tools |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
 for n in "${sizes[@]}"; do
     root=$work/root-$n
     generate "$root" "$n"
     declare -A cpu=() wall=() rss=() size=()
-    cmds=(json leapp dry-run)
-    [ "$memory_only" = 1 ] || cmds=(postconf-n postconf-M "${cmds[@]}")
+    cmds=(json leapp text dry-run)
+    [ "$memory_only" = 1 ] || cmds=(postconf-n postconf-M "${cmds[@]}" fix-y)
     for c in "${cmds[@]}"; do
         out=$work/out-$c
+        own=-
         case $c in
-            postconf-n) r=$(measure "$out" postconf -c "$root/etc/postfix" -n) ;;
-            postconf-M) r=$(measure "$out" postconf -c "$root/etc/postfix" -M) ;;
-            json) r=$(measure "$out" "$bin" --root "$root" check --format json "${common[@]}") ;;
-            leapp) r=$(measure "$out" "$bin" --root "$root" check --format leapp "${common[@]}") ;;
-            dry-run) r=$(measure "$out" "$bin" --root "$root" fix --dry-run "${common[@]}") ;;
+            postconf-n) r=$(measure "$out" whole postconf -c "$root/etc/postfix" -n) ;;
+            postconf-M) r=$(measure "$out" whole postconf -c "$root/etc/postfix" -M) ;;
+            json) r=$(measure "$out" whole "$bin" --root "$root" check --format json "${common[@]}") ;;
+            leapp) r=$(measure "$out" whole "$bin" --root "$root" check --format leapp "${common[@]}") ;;
+            text) r=$(measure "$out" whole "$bin" --root "$root" check "${common[@]}") ;;
+            dry-run) r=$(measure "$out" whole "$bin" --root "$root" fix --dry-run "${common[@]}") ;;
+            fix-y)
+                rm -rf "$work/fix-root"
+                cp -a "$root" "$work/fix-root"
+                r=$(measure "$out" split "$bin" --root "$work/fix-root" fix -y "${common[@]}")
+                rm -rf "$work/fix-root"
+                ;;
         esac
-        read -r cpu[$c] wall[$c] rss[$c] <<<"$r"
+        read -r cpu[$c] wall[$c] rss[$c] own <<<"$r"
+        all_cpu[$n:$c]=${cpu[$c]}
         size[$c]=$(stat -c %s "$out")
         entries=
         [ "$c" != leapp ] || entries=$(jq '.entries | length' "$out" 2>/dev/null || echo invalid)
+        split=
+        if [ "$c" = fix-y ]; then
+            split=$(awk -v t="${cpu[$c]}" -v o="$own" 'BEGIN { if (o == "-") print "- / -"; else printf "%.2f / %.2f", o, t - o }')
+        fi
         ratio=
         if [ -n "${cpu[postconf-M]:-}" ] && [ "$c" != postconf-M ]; then
             ratio=$(awk -v a="${cpu[$c]}" -v b="${cpu[postconf-M]}" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
         fi
-        case $c in
-            json) label='check --format json' ;;
-            leapp) label='check --format leapp' ;;
-            dry-run) label='fix --dry-run' ;;
-            postconf-n) label='postconf -n' ;;
-            postconf-M) label='postconf -M' ;;
-        esac
-        printf '| %s | %s | %s | %s | %s | %.1f | %s | %s |\n' "$n" "$label" "${cpu[$c]}" "${wall[$c]}" \
+        printf '| %s | %s | %s | %s | %s | %.1f | %s | %s | %s |\n' "$n" "$(label "$c")" "${cpu[$c]}" "${wall[$c]}" \
             "${ratio:--}" "$(awk -v k="${rss[$c]}" 'BEGIN { print k / 1024 }')" \
-            "$(numfmt --to=iec "${size[$c]}")" "$entries"
+            "$(numfmt --to=iec "${size[$c]}")" "$entries" "$split"
     done
     unset cpu wall rss size
     rm -rf "$root"
 done
+
+# growth: CPU at each size relative to the first (CPU times of 0.00 give -)
+if [ ${#sizes[@]} -gt 1 ]; then
+    first=${sizes[0]}
+    head=
+    for n in "${sizes[@]:1}"; do
+        head="$head | N=$n ($(awk -v a="$n" -v b="$first" 'BEGIN { printf "%g", a / b }')x the input)"
+    done
+    printf '\n| CPU time relative to N=%s%s |\n' "$first" "$head"
+    printf '|---|%s\n' "$(printf -- '---|%.0s' "${sizes[@]:1}")"
+    for c in postconf-n postconf-M json leapp text dry-run fix-y; do
+        [ -n "${all_cpu[$first:$c]:-}" ] || continue
+        row=
+        for n in "${sizes[@]:1}"; do
+            g=$(awk -v a="${all_cpu[$n:$c]:-0}" -v b="${all_cpu[$first:$c]}" 'BEGIN { if (b > 0) printf "%.1fx the time", a / b; else print "-" }')
+            row="$row | $g"
+        done
+        printf '| %s%s |\n' "$(label "$c")" "$row"
+    done
+fi

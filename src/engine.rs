@@ -26,24 +26,67 @@ pub fn run_checks(checks: &[&dyn Check], facts: &Facts, sel: &Selection) -> Vec<
     if policy::postfix_absent(facts).is_some() {
         return Vec::new();
     }
-    let mut findings: Vec<Finding> = checks
+    // each check's findings finished where they are (an in-place map)
+    let mut found: Vec<Vec<Finding>> = checks
         .iter()
         .filter(|c| sel.includes(c.id()))
-        .flat_map(|c| c.run(facts))
-        .map(|f| {
-            // the key from what the check located (stable across releases), then the
-            // quote as the file has it
-            let mut f = f.with_default_key();
-            crate::checks::common::quote_as_written(facts, &mut f);
-            policy::apply_replaced(&mut f, &|p| facts.replaced_on_upgrade(p));
-            policy::apply(&mut f);
-            f
+        .map(|c| {
+            c.run(facts)
+                .into_iter()
+                .map(|f| {
+                    // the key from what the check located (stable across releases), then
+                    // the quote as the file has it
+                    let mut f = f.with_default_key();
+                    crate::checks::common::quote_as_written(facts, &mut f);
+                    policy::apply_replaced(&mut f, &|p| facts.replaced_on_upgrade(p));
+                    policy::apply(&mut f);
+                    f.shrink_to_fit();
+                    f
+                })
+                .collect()
         })
         .collect();
-    findings.sort_by(report_order);
-    let mut seen = HashSet::new();
-    findings.retain(|f| seen.insert(f.key.clone()));
+    // one list, grown from the largest (on a big host one check has nearly all of them):
+    // no second copy of thousands of findings. The order before sorting only matters
+    // among findings of one check (the sort compares check ids), which is kept.
+    let total: usize = found.iter().map(Vec::len).sum();
+    let largest = (0..found.len()).max_by_key(|&i| found[i].len());
+    let mut findings = largest.map(|i| found.swap_remove(i)).unwrap_or_default();
+    findings.reserve_exact(total - findings.len());
+    for v in found {
+        findings.extend(v);
+    }
+    sort_in_place(&mut findings);
+    // the first of each key in report order; the keys are borrowed, not copied
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(findings.len());
+        findings
+            .iter()
+            .map(|f| seen.insert(f.key.as_str()))
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    findings.retain(|_| keep.next().unwrap_or(false));
     findings
+}
+
+/// Sort `findings` by [`report_order`], stably (findings equal in that order keep the
+/// order the checks gave them), without a second buffer of findings: the sort is of
+/// indices, then the findings are moved into place along the permutation's cycles.
+fn sort_in_place(findings: &mut [Finding]) {
+    let mut idx: Vec<usize> = (0..findings.len()).collect();
+    idx.sort_by(|&a, &b| report_order(&findings[a], &findings[b]));
+    // position i takes the finding at idx[i]; a position done is marked idx[i] == i
+    for start in 0..idx.len() {
+        let mut cur = start;
+        while idx[cur] != start && idx[cur] != cur {
+            let next = idx[cur];
+            findings.swap(cur, next);
+            idx[cur] = cur;
+            cur = next;
+        }
+        idx[cur] = cur;
+    }
 }
 
 /// The order of findings in every report: inhibitors first, then severity (high to
@@ -65,4 +108,29 @@ pub fn report_order(a: &Finding, b: &Finding) -> Ordering {
         .then_with(|| none_last(&a.location.line, &b.location.line))
         .then_with(|| a.id.cmp(&b.id))
         .then_with(|| a.key.cmp(&b.key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Severity;
+
+    #[test]
+    fn sort_in_place_is_the_stable_sort() {
+        // many ties (same severity, file, line, id, key) and a few orders
+        let mut fs = Vec::new();
+        for i in 0..200usize {
+            let sev = Severity::ALL[(i * 7) % 4];
+            let mut f = Finding::new("a", sev, format!("t{i}"));
+            f.location.file = Some(format!("/f{}", (i * 13) % 5));
+            f.location.line = Some((i * 31) % 9);
+            f.key = format!("{}", (i * 17) % 11);
+            f.inhibitor = i % 3 == 0;
+            fs.push(f);
+        }
+        let mut want = fs.clone();
+        want.sort_by(report_order);
+        sort_in_place(&mut fs);
+        assert_eq!(fs, want);
+    }
 }

@@ -99,7 +99,7 @@ pub struct Remediation {
 }
 
 /// How safe an available fix is (ruff/clippy style applicability).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
     /// Applied by `fix` by default: behaviour does not change.
@@ -155,7 +155,7 @@ impl FixInfo {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Link {
     pub url: String,
     pub title: String,
@@ -211,6 +211,40 @@ impl Finding {
             h.update(p.as_bytes());
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Give back the spare capacity of every string and list of the finding. A check that
+    /// reports thousands of findings (one per table on a big host) calls it on each: a
+    /// list of one related file or link holds room for four, a formatted text some slack.
+    pub fn shrink_to_fit(&mut self) {
+        for s in [
+            &mut self.id,
+            &mut self.key,
+            &mut self.title,
+            &mut self.summary,
+            &mut self.remediation.hint,
+        ] {
+            s.shrink_to_fit();
+        }
+        let l = &mut self.location;
+        for s in [
+            &mut l.file,
+            &mut l.service,
+            &mut l.parameter,
+            &mut l.text,
+            &mut l.lines,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            s.shrink_to_fit();
+        }
+        self.related.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.remediation.commands.shrink_to_fit();
+        for argv in &mut self.remediation.commands {
+            argv.shrink_to_fit();
+        }
     }
 
     /// Fill in the key from id, file, service, parameter and offending text, if unset.

@@ -254,6 +254,21 @@ impl Root {
         Ok(FileType::from_raw_mode(st.st_mode))
     }
 
+    /// The type and modification time of what a system path names (links followed inside
+    /// the root), from one resolution and one `fstat`: a caller that needs both (or
+    /// whether it exists and when it changed) asks once per path.
+    pub fn stat(&self, system_path: impl AsRef<Path>) -> Result<(FileType, std::time::SystemTime)> {
+        let system_path = system_path.as_ref();
+        let h = self.handle(system_path)?;
+        let st = rustix::fs::fstat(&h).map_err(|e| io_at(system_path, e.into()))?;
+        let secs = u64::try_from(st.st_mtime).unwrap_or(0);
+        let nanos = u32::try_from(st.st_mtime_nsec).unwrap_or(0);
+        Ok((
+            FileType::from_raw_mode(st.st_mode),
+            std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos),
+        ))
+    }
+
     /// The modification time of what a system path names (links followed inside the root).
     pub fn modified(&self, system_path: impl AsRef<Path>) -> Result<std::time::SystemTime> {
         let system_path = system_path.as_ref();

@@ -681,3 +681,90 @@ fn leapp_groups_one_problem_found_in_many_places() {
         python_validate(schema, &doc).unwrap_or_else(|e| panic!("{schema:?}: {e}"));
     }
 }
+
+/// The JSON report of a check found in many places lists its fixed texts once under
+/// `checks`; every finding still is one record per place and reads back as it was.
+#[test]
+fn json_lists_what_repeats_once_per_check() {
+    let fs = findings_with_repeats();
+    let v = report::json::to_value(&meta(), &fs);
+    let checks = v["checks"].as_object().expect("a checks object");
+    // only the check found in more than GROUP_ABOVE places (smtps: 10 places, no)
+    assert_eq!(checks.keys().collect::<Vec<_>>(), ["berkeley-db-map"]);
+    let bdb = &checks["berkeley-db-map"];
+    let out = v["findings"].as_array().unwrap();
+    assert_eq!(out.len(), fs.len());
+    let mut left_out = 0;
+    for (f, o) in fs.iter().zip(out) {
+        assert_eq!(o["key"], f.key.as_str());
+        // put back together from checks[id] where a field is missing
+        let shared = &v["checks"][f.id.as_str()];
+        let (title, summary) = match o.get("title") {
+            Some(t) => (
+                t.as_str().unwrap().to_string(),
+                o["summary"].as_str().unwrap().to_string(),
+            ),
+            None => {
+                left_out += 1;
+                let own = o["summary"].as_str().unwrap();
+                let expl = shared["explanation"].as_str().unwrap_or("");
+                let summary = match (own.is_empty(), expl.is_empty()) {
+                    (true, _) => expl.to_string(),
+                    (false, true) => own.to_string(),
+                    (false, false) => format!("{own}\n{expl}"),
+                };
+                (shared["title"].as_str().unwrap().to_string(), summary)
+            }
+        };
+        assert_eq!(title, f.title);
+        assert_eq!(summary, f.summary);
+        let hint = o["remediation"].get("hint").unwrap_or(&shared["hint"]);
+        assert_eq!(hint, f.remediation.hint.as_str());
+        let links = o.get("links").unwrap_or(&shared["links"]);
+        assert_eq!(links, &serde_json::to_value(&f.links).unwrap());
+    }
+    assert!(left_out >= 70, "{left_out}");
+    insta::assert_snapshot!("json_many_places", report::json::render(&meta(), &fs));
+    assert_eq!(
+        bdb["title"],
+        "Berkeley DB table on a target without Berkeley DB"
+    );
+    // a host with a few findings: no checks object, every finding whole, as before
+    let plain = report::json::to_value(&meta(), &findings());
+    assert!(plain.get("checks").is_none());
+    assert!(plain["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f.get("title").is_some() && f.get("links").is_some()));
+}
+
+/// The text report prints a problem found in many places once, then one line per place;
+/// what repeats in few places reads as before.
+#[test]
+fn text_lists_a_problem_found_in_many_places_once() {
+    let fs = findings_with_repeats();
+    let text = report::text::render(&meta(), &fs, false);
+    assert_eq!(
+        text.matches("(the same problem at 60 places, listed below)")
+            .count(),
+        1
+    );
+    assert_eq!(
+        text.matches("(the same problem at 11 places, listed below)")
+            .count(),
+        1
+    );
+    assert_eq!(text.matches("  Places (60):").count(), 1);
+    for i in 0..59 {
+        let line = format!(
+            // file:line, parameter and service, the text as written
+            "    /etc/postfix/master.cf:{}  virtual_alias_maps 10.0.0.{i}:smtp/inet  -o {{ smtpd_client_restrictions = check_client_access hash:/etc/postfix/cust/c{i}.access }}",
+            30 + 3 * i
+        );
+        assert_eq!(text.matches(&line).count(), 1, "{line}\n{text}");
+    }
+    // the smtps finding at 10 places stays one block listing each place in full
+    assert!(text.contains("(the same at 10 places)"), "{text}");
+    insta::assert_snapshot!("text_many_places", text);
+}

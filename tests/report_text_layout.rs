@@ -5,6 +5,7 @@
 //! - prose is wrapped at 80 columns when stdout is not a terminal; only quoted config
 //!   lines (`|`), commands (`$`) and the one-line info entries may be longer;
 //! - `|` is only ever followed by the file's own bytes at the cited lines;
+//! - a problem found in more than ten places is listed one line per place, unwrapped;
 //! - info findings are one line each unless `-v`;
 //! - control characters from the config never reach the output raw.
 mod support;
@@ -67,12 +68,17 @@ fn checked_report(root: &Path) -> String {
     assert!(!text.contains('\x1b'), "a raw escape reached the output");
     let mut last_at: Option<(PathBuf, usize)> = None;
     let mut quoted = 0;
+    // inside `  Places (N):` of a problem found in many places: one line per place
+    let mut places = false;
     for line in text.lines() {
         let width = line.chars().count();
-        // a single word longer than the line (a long path) cannot be wrapped
+        places = line.starts_with("  Places (") || (places && line.starts_with("    "));
+        // a single word longer than the line (a long path) cannot be wrapped; a place
+        // line quotes config text, never wrapped either
         let exempt = line.starts_with("    | ")
             || line.starts_with("    $ ")
             || line.starts_with("[info] ")
+            || (places && line.starts_with("    "))
             || !line.trim_start().contains(' ');
         assert!(
             exempt || width <= 80,

@@ -28,9 +28,18 @@ fn verify_findings_never_speak_of_a_target() {
         let Ok(doc) = serde_json::from_slice::<Value>(&out.stdout) else {
             continue;
         };
+        // a check found in many places has its fixed texts once, in `checks`
+        let shared: Vec<&Value> = doc["checks"]
+            .as_object()
+            .map(|c| c.values().collect())
+            .unwrap_or_default();
         for f in doc["findings"].as_array().unwrap() {
             seen += 1;
-            for text in [&f["title"], &f["summary"], &f["remediation"]["hint"]] {
+            let mut texts = vec![&f["title"], &f["summary"], &f["remediation"]["hint"]];
+            for c in &shared {
+                texts.extend([&c["title"], &c["explanation"], &c["hint"]]);
+            }
+            for text in texts {
                 let text = text.as_str().unwrap_or("");
                 for phrase in ["the target", "a target"] {
                     if text.contains(phrase) {

@@ -404,6 +404,25 @@ def test_fix_actor_verify_without_inhibitors_is_not_a_failure(schema120):
     validate(reporting, schema120)
 
 
+def test_texts_left_to_the_checks_object_are_read_from_it():
+    # A report lists once, under `checks`, the texts a check found in many places repeats;
+    # a finding without `title` (or hint) has its check's. Older reports have no `checks`.
+    doc = {
+        "checks": {"berkeley-db-map": {"title": "Shared title", "hint": "Shared hint"}},
+        "findings": [
+            {"id": "berkeley-db-map", "key": "k1", "remediation": {"commands": []}},
+            {"id": "berkeley-db-map", "key": "k2", "title": "Own", "remediation": {"hint": "h"}},
+            {"id": "nis-map", "key": "k3"},
+        ],
+    }
+    assert [f["title"] for f in lib._findings(doc)] == ["Shared title", "Own", "nis-map"]
+    assert lib.check_texts(doc, doc["findings"][0])["hint"] == "Shared hint"
+    assert lib.check_texts(doc, doc["findings"][2]) == {}
+    old = {"findings": [{"id": "x", "key": "k", "title": "T"}]}
+    assert lib._findings(old)[0]["title"] == "T"
+    assert lib.check_texts(old, old["findings"][0]) == {}
+
+
 def test_library_has_no_leapp_or_subprocess_import():
     # The actors import leapp; the library must not, so it is testable and importable here.
     # Commands go through leapp.libraries.stdlib.run (the actors pass it in).

@@ -350,7 +350,9 @@ fn parse_input(bytes: &[u8]) -> Result<Input, String> {
     };
     let mut items = Vec::with_capacity(findings.len());
     for (n, f) in findings.iter().enumerate() {
-        items.push(parse_finding(f).map_err(|e| format!("finding {}: {e}", n + 1))?);
+        items.push(
+            parse_finding(f, obj.get("checks")).map_err(|e| format!("finding {}: {e}", n + 1))?,
+        );
     }
     let release = |key: &str| {
         let r = obj.get(key);
@@ -381,7 +383,10 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-fn parse_finding(f: &Value) -> Result<Item, String> {
+/// One finding of a report. `checks` is the report's `checks` object (reports of this
+/// version with a check found in many places): a finding without `title` has its
+/// check's there; an older report has none and every finding its own title.
+fn parse_finding(f: &Value, checks: Option<&Value>) -> Result<Item, String> {
     let id = f
         .get("id")
         .and_then(Value::as_str)
@@ -417,6 +422,7 @@ fn parse_finding(f: &Value) -> Result<Item, String> {
         id: id.to_string(),
         title: f
             .get("title")
+            .or_else(|| checks?.get(id)?.get("title"))
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_string),
@@ -814,6 +820,7 @@ mod tests {
                     "{{\"id\":\"a\",\"severity\":\"low\",\"fix\":{fix}}}"
                 ))
                 .unwrap(),
+                None,
             )
             .unwrap()
             .fix
@@ -844,6 +851,27 @@ mod tests {
             FixLevel::None
         );
         assert_eq!(f("null"), FixLevel::None);
+    }
+
+    #[test]
+    fn a_title_left_to_the_checks_object_is_read_from_it() {
+        let report = |checks: &str| {
+            format!(
+                "{{\"tool\":{{\"name\":\"postfix-preupgrade\"}},\"hostname\":\"h\",{checks}\
+                 \"findings\":[{{\"id\":\"a\",\"severity\":\"high\"}},\
+                 {{\"id\":\"a\",\"severity\":\"high\",\"title\":\"own\"}}]}}"
+            )
+        };
+        let titles = |doc: &str| match parse(doc).unwrap() {
+            Input::Report { items, .. } => items.into_iter().map(|i| i.title).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            titles(&report("\"checks\":{\"a\":{\"title\":\"shared\"}},")),
+            [Some("shared".to_string()), Some("own".to_string())]
+        );
+        // an older report: no checks object, a finding without a title has none
+        assert_eq!(titles(&report("")), [None, Some("own".to_string())]);
     }
 
     #[test]

@@ -248,20 +248,22 @@ const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
     let cache = crate::config::CACHE_PARAMETERS.contains(&r.parameter.as_str());
     let file = common::is_file_name(&r.name);
+    // each of the two paths resolved and stat-ed once (thousands of tables on a big host)
+    let (source, db) = if file {
+        (
+            facts.root.stat(&r.name).ok(),
+            facts.root.stat(format!("{}.db", r.name)).ok(),
+        )
+    } else {
+        (None, None)
+    };
     Table {
         name: r.name.clone(),
         alias: ALIAS_PARAMS.contains(&r.parameter.as_str()) || aliases.contains(&r.name),
         cache,
-        source: file && facts.root.exists(&r.name),
-        db: file && facts.root.exists(format!("{}.db", r.name)),
-        stale: file
-            && matches!(
-                (
-                    facts.root.modified(&r.name),
-                    facts.root.modified(format!("{}.db", r.name))
-                ),
-                (Ok(src), Ok(db)) if src > db + STALE_AFTER
-            ),
+        source: source.is_some(),
+        db: db.is_some(),
+        stale: matches!((source, db), (Some((_, src)), Some((_, db))) if src > db + STALE_AFTER),
     }
 }
 
@@ -303,19 +305,27 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
     let refs: Vec<&MapRef> = all_refs.iter().filter(|r| is_bdb(&r.map_type)).collect();
     let master = inst.master();
 
-    // Group references by where their type is written.
-    let mut order: Vec<DefAt> = Vec::new();
-    let mut groups: std::collections::HashMap<DefAt, Vec<&MapRef>> = Default::default();
+    // Group references by where their type is written, groups in the order of their
+    // first reference; the index goes before the findings are built
+    let mut index: std::collections::HashMap<DefAt, usize> = Default::default();
+    let mut grouped: Vec<(DefAt, Vec<&MapRef>)> = Vec::new();
     for r in &refs {
         let k = def_at(r);
-        if !groups.contains_key(&k) {
-            order.push(k.clone());
+        match index.get(&k) {
+            Some(&i) => grouped[i].1.push(r),
+            None => {
+                index.insert(k.clone(), grouped.len());
+                grouped.push((k, vec![*r]));
+            }
         }
-        groups.entry(k).or_default().push(r);
     }
+    drop(index);
     let mut sourceless_done: HashSet<String> = HashSet::new();
-    for k in order {
-        let group = &groups[&k];
+    // about one finding per place (and a few more for the instance): thousands on a big
+    // host, reserved once instead of doubled (a doubling holds old and new at once)
+    out.reserve(grouped.len() + 8);
+    for (k, group) in &grouped {
+        let group = group.as_slice();
         let first = group[0];
         let tables: Vec<Table> = group.iter().map(|r| table(facts, r, &aliases)).collect();
         // The defining place (for a built-in default: the first use).
@@ -507,6 +517,8 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                 f.related.push(Related::file(p));
             }
         }
+        // one of thousands on a big host: no slack kept with it
+        f.shrink_to_fit();
         out.push(f);
 
         // A .db whose text source is gone: its own finding, at the first use.

@@ -228,11 +228,19 @@ fn is_restriction_list(name: &str, classes: &[String]) -> bool {
         || classes.iter().any(|c| c == name)
 }
 
-/// Every token of every SMTP restriction list of an instance: main.cf
+/// The tokens of every SMTP restriction list of an instance: main.cf
 /// `smtpd_*_restrictions`, the restriction classes, and master.cf `-o` overrides of them.
 /// A list that uses `$name` is expanded first (with the service's overrides for `-o`), so
 /// a restriction hidden in another parameter is found where the list uses it.
-pub fn restriction_uses(facts: &Facts, inst: &Instance) -> Vec<RestrictionUse> {
+///
+/// Only the tokens `wanted` accepts are kept: a check looking for a few names keeps a few
+/// records, not one per token of every list of every service (tens of thousands on a
+/// host with thousands of services).
+pub fn restriction_uses_of(
+    facts: &Facts,
+    inst: &Instance,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<RestrictionUse> {
     let main = inst.main();
     let classes = restriction_classes(main);
     let main_path = inst.main_cf_path().display().to_string();
@@ -247,7 +255,7 @@ pub fn restriction_uses(facts: &Facts, inst: &Instance) -> Vec<RestrictionUse> {
             } else {
                 value
             };
-            for t in list_tokens(value) {
+            for t in list_tokens(value).into_iter().filter(|t| wanted(t)) {
                 out.push(RestrictionUse {
                     token: t.to_string(),
                     parameter: name.to_string(),

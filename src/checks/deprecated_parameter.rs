@@ -346,7 +346,9 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
 fn restriction_findings(facts: &Facts, inst: &Instance) -> Vec<Finding> {
     let target = facts.upgrade_path.target_postfix_version();
     let mut out = Vec::new();
-    for u in catalog_data::restriction_uses(facts, inst) {
+    for u in catalog_data::restriction_uses_of(facts, inst, |t| {
+        DEPRECATED_RESTRICTIONS.iter().any(|r| r.name == t)
+    }) {
         let Some(r) = DEPRECATED_RESTRICTIONS.iter().find(|r| r.name == u.token) else {
             continue;
         };

@@ -58,7 +58,9 @@ impl Check for RemovedRestrictionCheck {
         let target = facts.upgrade_path.target_postfix_version();
         let mut out = Vec::new();
         for inst in &facts.instances {
-            for u in catalog_data::restriction_uses(facts, inst) {
+            for u in catalog_data::restriction_uses_of(facts, inst, |t| {
+                REMOVED_RESTRICTIONS.iter().any(|r| r.name == t)
+            }) {
                 let Some(r) = REMOVED_RESTRICTIONS.iter().find(|r| r.name == u.token) else {
                     continue;
                 };

@@ -228,9 +228,24 @@ fn uses_in(inst: &Instance, svc: Option<&Service>, role: Role, ex: &Expander, ou
 /// impact (and the place where that impact arises).
 fn cert_uses(facts: &Facts, inst: &Instance) -> Vec<Use> {
     let defaults = facts.defaults_for(inst);
-    let mut all = Vec::new();
     let main_ex = Expander::new(inst.main(), &defaults);
     let roles = [Role::Server, Role::Client("smtp"), Role::Client("lmtp")];
+    // merged as they are found (a host with thousands of services has thousands of uses of
+    // a few certificates: only the few are kept)
+    let mut merged: BTreeMap<(Role, String, String), Use> = BTreeMap::new();
+    let mut merge = |found: &mut Vec<Use>| {
+        for u in found.drain(..) {
+            let k = (u.role, u.cert.clone(), u.key.clone());
+            match merged.get_mut(&k) {
+                Some(old) if u.impact > old.impact => *old = u,
+                Some(_) => {}
+                None => {
+                    merged.insert(k, u);
+                }
+            }
+        }
+    };
+    let mut found = Vec::new();
     match inst.master() {
         Some(m) => {
             for s in m.services() {
@@ -246,23 +261,14 @@ fn cert_uses(facts: &Facts, inst: &Instance) -> Vec<Use> {
                     (r, _) => r,
                 };
                 let ex = Expander::new(inst.main(), &defaults).with_service(s);
-                uses_in(inst, Some(s), role, &ex, &mut all);
+                uses_in(inst, Some(s), role, &ex, &mut found);
+                merge(&mut found);
             }
         }
         None => {
             for r in roles {
-                uses_in(inst, None, r, &main_ex, &mut all);
-            }
-        }
-    }
-    let mut merged: BTreeMap<(Role, String, String), Use> = BTreeMap::new();
-    for u in all {
-        let k = (u.role, u.cert.clone(), u.key.clone());
-        match merged.get_mut(&k) {
-            Some(old) if u.impact > old.impact => *old = u,
-            Some(_) => {}
-            None => {
-                merged.insert(k, u);
+                uses_in(inst, None, r, &main_ex, &mut found);
+                merge(&mut found);
             }
         }
     }

@@ -91,15 +91,18 @@ pub fn run_report(
         verbose: ui.verbose > 0,
         kind,
     };
-    let bytes = crate::report::render(args.format, args.leapp_schema, &meta, &findings, &layout)?;
+    // streamed to the output as it is rendered: never the whole report in memory
+    let report = |w: &mut dyn std::io::Write| {
+        crate::report::render(args.format, args.leapp_schema, &meta, &findings, &layout, w)
+    };
     match &args.output {
         Some(path) => {
-            crate::report::write_output(path, &bytes)?;
+            crate::report::write_output_with(path, report)?;
             if !ui.quiet {
                 eprintln!("postfix-preupgrade: report written to {}", path.display());
             }
         }
-        None => crate::report::print_stdout(&bytes)?,
+        None => crate::report::write_stdout(report)?,
     }
     Ok(crate::policy::check_exit_code(&findings, args.fail_on))
 }

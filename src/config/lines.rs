@@ -22,7 +22,10 @@ pub(crate) struct Phys {
 
 /// Split into physical lines. A final segment without `\n` counts only when non-empty.
 pub(crate) fn physical(data: &[u8]) -> Vec<Phys> {
-    let mut out = Vec::new();
+    // sized once: the index of a big file is kept with it, and a doubling vector holds
+    // its old and new buffers at once
+    let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
+    let mut out = Vec::with_capacity(lines);
     let mut start = 0;
     let mut no = 0;
     for (i, &b) in data.iter().enumerate() {
@@ -116,7 +119,9 @@ pub(crate) fn logical(data: &[u8], phys: &[Phys]) -> Vec<Logical> {
                 continue;
             }
         }
-        if let Some(c) = cur.take() {
+        if let Some(mut c) = cur.take() {
+            // kept with the parsed file for the run: no growth slack per entry
+            c.segs.shrink_to_fit();
             out.push(c);
         }
         cur = Some(Logical {
@@ -129,9 +134,11 @@ pub(crate) fn logical(data: &[u8], phys: &[Phys]) -> Vec<Logical> {
             orphan: starts_blank,
         });
     }
-    if let Some(c) = cur.take() {
+    if let Some(mut c) = cur.take() {
+        c.segs.shrink_to_fit();
         out.push(c);
     }
+    out.shrink_to_fit();
     out
 }
 

@@ -406,5 +406,7 @@ pub fn map_refs(
             }
         }
     }
+    // kept for the whole run (the facts cache it): no doubling slack of tens of thousands
+    out.shrink_to_fit();
     out
 }

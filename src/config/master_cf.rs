@@ -248,9 +248,11 @@ impl MasterCf {
     /// Parse any bytes. Problems become [`Diagnostic`]s, never errors.
     pub fn parse(data: &[u8]) -> MasterCf {
         let phys = lines::physical(data);
-        let mut services = Vec::new();
+        let logical = lines::logical(data, &phys);
+        // at most one service per entry: sized once, not doubled through thousands
+        let mut services = Vec::with_capacity(logical.len());
         let mut diags = Vec::new();
-        for l in lines::logical(data, &phys) {
+        for l in logical {
             let text = l.text(data);
             let (raw, exact) = lines::lossy(&text);
             let diag = |sev, message: String| Diagnostic {
@@ -407,6 +409,8 @@ impl MasterCf {
                 diags.push(diag(Severity::Warning, w));
             }
             let st = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            // kept for the run, thousands of them on a big host: no growth slack
+            overrides.shrink_to_fit();
             services.push(Service {
                 name: st(f[0]),
                 kind: st(f[1]),
@@ -427,6 +431,9 @@ impl MasterCf {
                 exact,
             });
         }
+        services.shrink_to_fit();
+        let mut phys = phys;
+        phys.shrink_to_fit();
         let mut by_id = HashMap::with_capacity(services.len());
         for (i, s) in services.iter().enumerate() {
             // later entries win, as in master(8)
@@ -522,6 +529,9 @@ impl MasterCf {
     }
 
     fn set_data(&mut self, d: Vec<u8>) {
+        // the old model is dropped before the new one is built: on a master.cf of
+        // thousands of services the two would be held at once
+        *self = MasterCf::parse(b"");
         *self = MasterCf::parse(&d);
     }
 

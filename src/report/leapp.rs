@@ -10,6 +10,7 @@
 //! A problem found in fewer places gives an entry per place, exactly as before.
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::io::Write as _;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -184,8 +185,14 @@ pub const GROUP_ABOVE: usize = 10;
 /// entry to the fix or none of it; groups in the order their first finding comes,
 /// findings in report order. Groups of [`GROUP_ABOVE`] or fewer are split back into
 /// single findings, in report order.
-fn group(findings: &[Finding]) -> Vec<Vec<&Finding>> {
-    let key = |f: &Finding| {
+pub(crate) fn group(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    group_refs(findings.iter())
+}
+
+/// [`group`] over findings given by reference (a report section), in the order given.
+pub(crate) fn group_refs<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<Vec<&'a Finding>> {
+    // what a group shares, borrowed from its findings: no copy per finding
+    let key = |f: &'a Finding| {
         let fix = match f.fix.applicability {
             _ if !f.fix.available => 0u8,
             Some(Applicability::Safe) => 1,
@@ -193,22 +200,23 @@ fn group(findings: &[Finding]) -> Vec<Vec<&Finding>> {
             None => 3,
         };
         (
-            f.id.clone(),
-            f.title.clone(),
+            f.id.as_str(),
+            &*f.title,
             f.severity.as_str(),
             f.inhibitor,
             fix,
         )
     };
+    let findings: Vec<&Finding> = findings.collect();
     let mut index = HashMap::new();
     let mut groups: Vec<Vec<&Finding>> = Vec::new();
     let mut first_of: Vec<usize> = Vec::with_capacity(findings.len());
-    for f in findings {
+    for f in &findings {
         let g = *index.entry(key(f)).or_insert_with(|| {
             groups.push(Vec::new());
             groups.len() - 1
         });
-        groups[g].push(f);
+        groups[g].push(*f);
         first_of.push(g);
     }
     // in report order: a big group where its first finding is, the rest one by one
@@ -216,7 +224,7 @@ fn group(findings: &[Finding]) -> Vec<Vec<&Finding>> {
     let mut out = Vec::new();
     for (f, g) in findings.iter().zip(first_of) {
         if !big[g] {
-            out.push(vec![f]);
+            out.push(vec![*f]);
         } else if !groups[g].is_empty() {
             out.push(std::mem::take(&mut groups[g]));
         }
@@ -225,7 +233,7 @@ fn group(findings: &[Finding]) -> Vec<Vec<&Finding>> {
 }
 
 /// Number of trailing summary lines every finding of the group shares (the explanation).
-fn common_tail(members: &[&Finding]) -> usize {
+pub(crate) fn common_tail(members: &[&Finding]) -> usize {
     let first: Vec<&str> = members[0].summary.lines().collect();
     let mut n = first.len();
     for f in &members[1..] {
@@ -512,11 +520,25 @@ pub fn render(
     schema: LeappSchema,
     run_id: &str,
 ) -> String {
+    let mut out = Vec::new();
+    write(meta, findings, schema, run_id, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render`] streamed to `out` as it is serialized (the report is never whole in memory).
+pub fn write(
+    meta: &ReportMeta,
+    findings: &[Finding],
+    schema: LeappSchema,
+    run_id: &str,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let ts = super::time::rfc3339_utc(meta.generated_at, true);
-    let mut s = serde_json::to_string_pretty(&document(meta, findings, schema, run_id, &ts))
-        .expect("report data always serializes");
-    s.push('\n');
-    s
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut out, &document(meta, findings, schema, run_id, &ts))
+        .map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 #[cfg(test)]

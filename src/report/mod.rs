@@ -245,21 +245,42 @@ pub fn render(
     meta: &ReportMeta,
     findings: &[Finding],
     text: &text::TextOptions,
-) -> Result<Vec<u8>, Error> {
-    Ok(match format {
-        Format::Text => text::render_with(meta, findings, text).into_bytes(),
-        Format::Json => json::render(meta, findings).into_bytes(),
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: PathBuf::from("<output>"),
+        source,
+    };
+    // streamed: the report is written as it is rendered, never whole in memory
+    match format {
+        Format::Text => text::write_with(meta, findings, text, out).map_err(io),
+        Format::Json => json::write(meta, findings, out).map_err(io),
         Format::Leapp => {
             let run_id = leapp::new_run_id()?;
-            leapp::render(meta, findings, schema, &run_id).into_bytes()
+            leapp::write(meta, findings, schema, &run_id, out).map_err(io)
         }
+    }
+}
+
+/// Write `bytes` to `path` atomically: see [`write_output_with`].
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_output_with(path, |w| {
+        w.write_all(bytes).map_err(|source| Error::Io {
+            path: PathBuf::from("<output>"),
+            source,
+        })
     })
 }
 
-/// Write `bytes` to `path` atomically: a temporary file in the same directory, written and
-/// fsynced, renamed over `path`, then the directory fsynced. Readers see the old file or
-/// the new one, never a part. A new file gets mode 0644; an existing one keeps its mode.
-pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+/// Write what `fill` writes to `path` atomically: a temporary file in the same directory,
+/// streamed into, fsynced, renamed over `path`, then the directory fsynced. Readers see
+/// the old file or the new one, never a part; on an error the temporary file is removed
+/// and `path` is untouched. A new file gets mode 0644; an existing one keeps its mode.
+/// An I/O error of `fill` on `<output>` is reported on `path`.
+pub fn write_output_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+) -> Result<(), Error> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -285,7 +306,16 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .prefix(".postfix-preupgrade.")
         .tempfile_in(dir)
         .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+        match fill(&mut w) {
+            Err(Error::Io { path: p, source }) if p == Path::new("<output>") => {
+                return Err(io(source))
+            }
+            r => r?,
+        }
+        w.flush().map_err(io)?;
+    }
     tmp.as_file().set_permissions(mode).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
@@ -296,6 +326,30 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             source,
         })?;
     Ok(())
+}
+
+/// Stream what `fill` writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>) -> Result<(), Error> {
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let r = fill(&mut w).and_then(|()| {
+        w.flush().map_err(|source| Error::Io {
+            path: PathBuf::from("<output>"),
+            source,
+        })
+    });
+    match r {
+        Err(Error::Io { path, source }) if path == Path::new("<output>") => {
+            if source.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            Err(Error::Io {
+                path: PathBuf::from("<stdout>"),
+                source,
+            })
+        }
+        r => r,
+    }
 }
 
 /// The width of the terminal on stdout, if stdout is one (at least 40 columns).

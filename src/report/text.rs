@@ -15,7 +15,7 @@
 //! - info findings are one line each unless `-v`;
 //! - every text that comes from the inspected system goes through
 //!   [`super::escape::escape_controls`]: no control character reaches the terminal.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use colored::Color;
@@ -207,27 +207,11 @@ fn where_(f: &Finding) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-/// What makes two findings say the same thing (all but where they are).
-fn same_thing(a: &Finding, b: &Finding) -> bool {
-    a.id == b.id
-        && a.title == b.title
-        && a.severity == b.severity
-        && a.inhibitor == b.inhibitor
-        && a.summary == b.summary
-        && a.remediation.hint == b.remediation.hint
-        && a.remediation.commands == b.remediation.commands
-        && a.fix.available == b.fix.available
-        && a.fix.applicability == b.fix.applicability
-        && a.links.len() == b.links.len()
-        && a.links.iter().zip(&b.links).all(|(x, y)| x.url == y.url)
-}
-
 /// Commands printed so far: command line → id of the finding it was printed under.
 type Printed = HashMap<String, String>;
 
-/// One block: the findings of `fs` (that say the same thing) at each of their places.
-fn finding(out: &mut String, fs: &[&Finding], o: &TextOptions, printed: &mut Printed) {
-    let f = fs[0];
+/// The head line(s) of a block: tag, check id, title.
+fn head(out: &mut String, f: &Finding, o: &TextOptions) {
     let color = o.color;
     let sev = f.severity;
     let tag = if f.inhibitor {
@@ -258,6 +242,54 @@ fn finding(out: &mut String, fs: &[&Finding], o: &TextOptions, printed: &mut Pri
         };
         let _ = writeln!(out, "{l}");
     }
+}
+
+/// `Automatic fix (safe|needs review): COMMAND`, when the finding has a fix.
+fn fix_line(out: &mut String, f: &Finding, o: &TextOptions) {
+    if f.fix.available {
+        // the finding's own `fix` invocation (verify's names --source/--target), else plain
+        let fix = f
+            .remediation
+            .commands
+            .iter()
+            .find(|c| c.first().is_some_and(|p| p == "postfix-preupgrade"))
+            .and_then(|c| c.iter().position(|a| a == "fix").map(|i| c[..=i].join(" ")))
+            .unwrap_or_else(|| "postfix-preupgrade fix".to_string());
+        let how = match f.fix.applicability {
+            Some(Applicability::Review) => {
+                format!("(needs review): {fix} --unsafe --only {}", f.id)
+            }
+            _ => format!("(safe): {fix} --only {}", f.id),
+        };
+        // the command is never broken: on its own line when the line is too long
+        let line = format!("  Automatic fix {how}");
+        match how.split_once(": ") {
+            Some((kind, cmd)) if line.chars().count() > o.width => {
+                let _ = writeln!(out, "  Automatic fix {kind}:");
+                let _ = writeln!(out, "    {cmd}");
+            }
+            _ => {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+}
+
+/// `See: title <url>` for each link.
+fn links(out: &mut String, f: &Finding, o: &TextOptions) {
+    for link in &f.links {
+        let see = format!("{} <{}>", esc(&link.title), esc(&link.url));
+        for l in wrap(&see, "  See: ", "       ", o.width) {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+}
+
+/// One block: the findings of `fs` (that say the same thing) at each of their places.
+fn finding(out: &mut String, fs: &[&Finding], o: &TextOptions, printed: &mut Printed) {
+    let f = fs[0];
+    let color = o.color;
+    head(out, f, o);
     if fs.len() > 1 {
         let _ = writeln!(out, "  (the same at {} places)", fs.len());
     }
@@ -338,39 +370,8 @@ fn finding(out: &mut String, fs: &[&Finding], o: &TextOptions, printed: &mut Pri
             );
         }
     }
-    if f.fix.available {
-        // the finding's own `fix` invocation (verify's names --source/--target), else plain
-        let fix = f
-            .remediation
-            .commands
-            .iter()
-            .find(|c| c.first().is_some_and(|p| p == "postfix-preupgrade"))
-            .and_then(|c| c.iter().position(|a| a == "fix").map(|i| c[..=i].join(" ")))
-            .unwrap_or_else(|| "postfix-preupgrade fix".to_string());
-        let how = match f.fix.applicability {
-            Some(Applicability::Review) => {
-                format!("(needs review): {fix} --unsafe --only {}", f.id)
-            }
-            _ => format!("(safe): {fix} --only {}", f.id),
-        };
-        // the command is never broken: on its own line when the line is too long
-        let line = format!("  Automatic fix {how}");
-        match how.split_once(": ") {
-            Some((kind, cmd)) if line.chars().count() > o.width => {
-                let _ = writeln!(out, "  Automatic fix {kind}:");
-                let _ = writeln!(out, "    {cmd}");
-            }
-            _ => {
-                let _ = writeln!(out, "{line}");
-            }
-        }
-    }
-    for link in &f.links {
-        let see = format!("{} <{}>", esc(&link.title), esc(&link.url));
-        for l in wrap(&see, "  See: ", "       ", o.width) {
-            let _ = writeln!(out, "{l}");
-        }
-    }
+    fix_line(out, f, o);
+    links(out, f, o);
     let keys: Vec<&str> = fs.iter().map(|g| g.key.as_str()).collect();
     let label = if keys.len() > 1 { "Keys:" } else { "Key:" };
     for l in wrap(&keys.join(" "), &format!("  {label} "), "        ", o.width) {
@@ -392,16 +393,197 @@ fn compact(out: &mut String, f: &Finding, color: bool) {
     );
 }
 
-/// Findings in order, those that say the same thing as an earlier one folded into it.
-fn fold<'a>(group: &[&'a Finding]) -> Vec<Vec<&'a Finding>> {
-    let mut out: Vec<Vec<&Finding>> = Vec::new();
-    for f in group {
-        match out.iter_mut().find(|b| same_thing(b[0], f)) {
-            Some(b) => b.push(f),
-            None => out.push(vec![f]),
+/// What makes two findings say the same thing (all but where they are), borrowed:
+/// findings with equal keys are one block.
+type SameKey<'a> = (
+    &'a str,
+    &'a str,
+    Severity,
+    bool,
+    &'a str,
+    &'a str,
+    &'a [Vec<String>],
+    bool,
+    Option<Applicability>,
+    Vec<&'a str>,
+);
+
+fn same_key(f: &Finding) -> SameKey<'_> {
+    (
+        &f.id,
+        &f.title,
+        f.severity,
+        f.inhibitor,
+        &f.summary,
+        &f.remediation.hint,
+        &f.remediation.commands,
+        f.fix.available,
+        f.fix.applicability,
+        f.links.iter().map(|l| l.url.as_str()).collect(),
+    )
+}
+
+/// A block of the report: findings that say the same thing (one block listing each
+/// place in full), or one problem found in more than [`GROUP_ABOVE`] places (the
+/// explanation once, then one line per place).
+enum Block<'a> {
+    Same(Vec<&'a Finding>),
+    Many(Vec<&'a Finding>),
+}
+
+/// A problem found in more places than this prints its explanation once and then one
+/// line per place (the same threshold as the leapp report's grouped entries).
+pub use super::leapp::GROUP_ABOVE;
+
+/// Findings in order: a problem found in more than [`GROUP_ABOVE`] places is one
+/// [`Block::Many`] where its first place is; of the rest, those that say the same thing
+/// as an earlier one are folded into it. Linear in the number of findings.
+fn fold<'a>(group: &[&'a Finding]) -> Vec<Block<'a>> {
+    let mut out: Vec<Block> = Vec::new();
+    let mut index: HashMap<SameKey, usize> = HashMap::new();
+    for g in super::leapp::group_refs(group.iter().copied()) {
+        if g.len() > 1 {
+            out.push(Block::Many(g));
+            continue;
+        }
+        let f = g[0];
+        match index.get(&same_key(f)) {
+            Some(&i) => match &mut out[i] {
+                Block::Same(b) => b.push(f),
+                Block::Many(_) => unreachable!("only Same blocks are indexed"),
+            },
+            None => {
+                index.insert(same_key(f), out.len());
+                out.push(Block::Same(vec![f]));
+            }
         }
     }
     out
+}
+
+/// One problem at many places: the head, the explanation (what every place's summary
+/// ends with), what to do and the automatic fix once, then `file:line  parameter or
+/// service  quoted text`, one line per place. Written to `w` as it goes.
+fn many(
+    out: &mut String,
+    w: &mut dyn std::io::Write,
+    fs: &[&Finding],
+    o: &TextOptions,
+    printed: &mut Printed,
+) -> std::io::Result<()> {
+    let f = fs[0];
+    let n = fs.len();
+    let tail = super::leapp::common_tail(fs);
+    head(out, f, o);
+    let _ = writeln!(out, "  (the same problem at {n} places, listed below)");
+    let lines: Vec<&str> = f.summary.lines().collect();
+    prose(out, &lines[lines.len() - tail..].join("\n"), "  ", o.width);
+    // what to do: each distinct hint once (a few), the commands once each (a few), the
+    // rest counted; --format json gives each place's
+    let mut hints: Vec<&str> = Vec::new();
+    let mut hints_total = 0;
+    let mut seen_hints: HashSet<&str> = HashSet::new();
+    let mut commands: Vec<&[String]> = Vec::new();
+    let mut commands_total = 0;
+    let mut seen_commands: HashSet<&[String]> = HashSet::new();
+    for g in fs {
+        let h = g.remediation.hint.as_str();
+        if !h.is_empty() && seen_hints.insert(h) {
+            hints_total += 1;
+            if hints.len() < super::leapp::HINTS_SHOWN {
+                hints.push(h);
+            }
+        }
+        for argv in &g.remediation.commands {
+            if seen_commands.insert(argv.as_slice()) {
+                commands_total += 1;
+                if commands.len() < super::leapp::COMMANDS_SHOWN {
+                    commands.push(argv);
+                }
+            }
+        }
+    }
+    if hints_total + commands_total > 0 {
+        let _ = writeln!(out, "  {}", paint("What to do:", None, true, o.color));
+        for h in &hints {
+            prose(out, h, "    ", o.width);
+        }
+        for argv in &commands {
+            let line = esc(&shell::join(argv));
+            printed
+                .entry(line.clone())
+                .or_insert_with(|| format!("{} ({n} places)", f.id));
+            let _ = writeln!(
+                out,
+                "    {}",
+                paint(&format!("$ {line}"), Some(Color::Green), false, o.color)
+            );
+        }
+        if hints_total > hints.len() || commands_total > commands.len() {
+            prose(
+                out,
+                &format!(
+                    "({hints_total} hint(s) and {commands_total} command(s) in all, one set per \
+                     place: `postfix-preupgrade check --format json` gives each place's.)"
+                ),
+                "    ",
+                o.width,
+            );
+        }
+    }
+    fix_line(out, f, o);
+    links(out, f, o);
+    let _ = writeln!(
+        out,
+        "  Keys: one per place, in `postfix-preupgrade check --format json`."
+    );
+    let _ = writeln!(out, "  Places ({n}):");
+    for (i, g) in fs.iter().enumerate() {
+        let _ = writeln!(out, "    {}", place(g, lines_of(g) - tail.min(lines_of(g))));
+        if i % 256 == 255 {
+            w.write_all(out.as_bytes())?;
+            out.clear();
+        }
+    }
+    Ok(())
+}
+
+fn lines_of(f: &Finding) -> usize {
+    f.summary.lines().count()
+}
+
+/// One place of a [`Block::Many`] on one line: `file:line  parameter/service  text`,
+/// where text is the offending text as written (else what the finding's own summary
+/// lines say there). Never wrapped; control characters escaped.
+fn place(f: &Finding, own_lines: usize) -> String {
+    let l = &f.location;
+    let mut parts: Vec<String> = Vec::with_capacity(3);
+    match (&l.file, l.line, l.end_line) {
+        (Some(file), Some(a), Some(b)) if b > a => parts.push(format!("{file}:{a}-{b}")),
+        (Some(file), Some(a), _) => parts.push(format!("{file}:{a}")),
+        (Some(file), None, _) => parts.push(file.clone()),
+        (None, _, _) => {}
+    }
+    let what: Vec<&str> = [l.parameter.as_deref(), l.service.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !what.is_empty() {
+        parts.push(what.join(" "));
+    }
+    let text = match &l.text {
+        Some(t) => t.lines().map(str::trim).collect::<Vec<_>>().join(" \\ "),
+        None => f
+            .summary
+            .lines()
+            .take(own_lines)
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    if !text.is_empty() {
+        parts.push(text);
+    }
+    esc(&parts.join("  "))
 }
 
 /// Render the text report at 80 columns with info findings compact. `color` adds ANSI
@@ -413,6 +595,22 @@ pub fn render(meta: &ReportMeta, findings: &[Finding], color: bool) -> String {
 /// Render the text report laid out as `o` says. `findings` are printed in the order
 /// given within each group (the engine sorts them).
 pub fn render_with(meta: &ReportMeta, findings: &[Finding], o: &TextOptions) -> String {
+    let mut out = Vec::new();
+    write_with(meta, findings, o, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the report is built from UTF-8 text")
+}
+
+/// [`render_with`] streamed to `w`: each block is written as soon as it is laid out (a
+/// block of many places every few hundred places), so the report is never whole in
+/// memory.
+pub fn write_with(
+    meta: &ReportMeta,
+    findings: &[Finding],
+    o: &TextOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
+    let w: &mut dyn std::io::Write = &mut w;
     let color = o.color;
     let mut out = String::new();
     let _ = writeln!(
@@ -476,6 +674,10 @@ pub fn render_with(meta: &ReportMeta, findings: &[Finding], o: &TextOptions) -> 
         if compact_info {
             for f in group {
                 compact(&mut out, f, color);
+                if out.len() > 16 * 1024 {
+                    w.write_all(out.as_bytes())?;
+                    out.clear();
+                }
             }
             let _ = writeln!(out, "  (-v shows what each says and what to do)");
             continue;
@@ -484,7 +686,12 @@ pub fn render_with(meta: &ReportMeta, findings: &[Finding], o: &TextOptions) -> 
             if i > 0 {
                 out.push('\n');
             }
-            finding(&mut out, block, o, &mut printed);
+            match block {
+                Block::Same(fs) => finding(&mut out, fs, o, &mut printed),
+                Block::Many(fs) => many(&mut out, w, fs, o, &mut printed)?,
+            }
+            w.write_all(out.as_bytes())?;
+            out.clear();
         }
     }
 
@@ -539,7 +746,8 @@ pub fn render_with(meta: &ReportMeta, findings: &[Finding], o: &TextOptions) -> 
     for l in wrap(&last, "", "  ", o.width) {
         let _ = writeln!(out, "{l}");
     }
-    out
+    w.write_all(out.as_bytes())?;
+    w.flush()
 }
 
 #[cfg(test)]

@@ -197,6 +197,16 @@ def leapp_entries(doc):
     return entries
 
 
+def check_texts(doc, f):
+    """The texts finding `f` leaves to its check: the report's `checks` entry for its id
+    (a report lists there once what a check found in many places repeats: a finding
+    without `title`, `remediation.hint` or `links` has its check's), else {} (older
+    reports, and every check found in few places)."""
+    checks = doc.get("checks")
+    entry = checks.get(f.get("id")) if isinstance(checks, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
 def _findings(doc):
     findings = doc.get("findings")
     if not isinstance(findings, list):
@@ -213,7 +223,7 @@ def _findings(doc):
         out.append({
             "key": f["key"],
             "check_id": f["id"],
-            "title": f.get("title") or f["id"],
+            "title": f.get("title") or check_texts(doc, f).get("title") or f["id"],
             "location": where,
             "inhibitor": bool(f.get("inhibitor")),
             "safe_fix": bool(fix.get("available")) and fix.get("applicability") == "safe",
@@ -644,11 +654,14 @@ def verify_parts(runner, binary, release):
         if where and loc.get("line"):
             where += ":{}".format(loc["line"])
         rem = f.get("remediation") or {}
+        shared = check_texts(doc, f)
+        title = f.get("title") or shared.get("title") or f["id"]
+        hint = rem.get("hint") if "hint" in rem else shared.get("hint")
         line = "- [{}] {}{} [{}]".format(
-            f["id"], f.get("title") or f["id"], " at " + where if where else "", f["key"])
-        if rem.get("hint"):
-            line += "\n  What to do: " + rem["hint"]
-            hints.append("{}: {}".format(f["id"], rem["hint"]))
+            f["id"], title, " at " + where if where else "", f["key"])
+        if hint:
+            line += "\n  What to do: " + hint
+            hints.append("{}: {}".format(f["id"], hint))
         for c in rem.get("commands") or []:
             if isinstance(c, list) and c and c not in commands:
                 commands.append([str(a) for a in c])
