@@ -98,13 +98,8 @@ fn rebuild_for(
         Tool::Postmap
     };
     let source = PathBuf::from(name);
-    let is_file = cx
-        .facts
-        .root
-        .resolve(&source)
-        .map(|p| p.is_file())
-        .unwrap_or(false);
-    if !is_file {
+    // through a handle inside the root: no host path is stat-ed
+    if !cx.facts.root.is_file(&source) {
         let dump = format!("{} -s {map_type}:{name} > {name}", tool.program());
         return Err(Blocked {
             reason: format!(
@@ -114,12 +109,7 @@ fn rebuild_for(
             ),
             commands: vec![
                 vec!["sh".into(), "-c".into(), dump],
-                vec![
-                    "postfix-preupgrade".into(),
-                    "fix".into(),
-                    "--only".into(),
-                    ID.into(),
-                ],
+                crate::checks::common::fix_command(ID),
             ],
         });
     }
