@@ -56,11 +56,7 @@ impl Check for Installed {
             // `fix` has one that works now; the others (master-internal-services counts
             // on the RPM %post, which has run) say what to do by hand, and no automatic
             // fix is claimed
-            let names_fix = f
-                .remediation
-                .commands
-                .iter()
-                .any(|c| c.len() >= 2 && c[0] == "postfix-preupgrade" && c[1] == "fix");
+            let names_fix = f.remediation.commands.iter().any(|c| is_fix_command(c));
             if !names_fix {
                 f.fix = crate::finding::FixInfo::none();
             }
@@ -95,10 +91,15 @@ pub fn installed_words(text: &str) -> String {
     out
 }
 
+/// Whether a remediation command runs this tool's `fix`.
+fn is_fix_command(cmd: &[String]) -> bool {
+    cmd.len() >= 2 && cmd[0] == "postfix-preupgrade" && cmd[1] == "fix"
+}
+
 /// `postfix-preupgrade fix ...` → `postfix-preupgrade --source N-1 --target N fix ...`
 /// for the installed major release N; any other command as it is.
 pub fn fix_after_upgrade(facts: &Facts, cmd: Vec<String>) -> Vec<String> {
-    let is_fix = cmd.len() >= 2 && cmd[0] == "postfix-preupgrade" && cmd[1] == "fix";
+    let is_fix = is_fix_command(&cmd);
     let major = facts.target.major;
     let previous = major.saturating_sub(1);
     if !is_fix || crate::facts::Profile::latest(previous).is_none() {
