@@ -175,6 +175,52 @@ pub const RESOURCES_SHOWN: usize = 50;
 pub const HINTS_SHOWN: usize = 5;
 pub const COMMANDS_SHOWN: usize = 10;
 
+/// What to do about a group of places of one problem: each distinct hint and command once,
+/// the first [`HINTS_SHOWN`] and [`COMMANDS_SHOWN`] of them, with how many there are in all
+/// (the leapp entry and the text report say the rest is in the JSON report).
+pub(crate) struct Remedies<'a> {
+    pub hints: Vec<&'a str>,
+    pub hints_total: usize,
+    pub commands: Vec<&'a [String]>,
+    pub commands_total: usize,
+}
+
+impl<'a> Remedies<'a> {
+    pub fn of(members: &[&'a Finding]) -> Remedies<'a> {
+        let mut r = Remedies {
+            hints: Vec::new(),
+            hints_total: 0,
+            commands: Vec::new(),
+            commands_total: 0,
+        };
+        let mut seen_hints: HashSet<&str> = HashSet::new();
+        let mut seen_commands: HashSet<&[String]> = HashSet::new();
+        for f in members {
+            let h = f.remediation.hint.as_str();
+            if !h.is_empty() && seen_hints.insert(h) {
+                r.hints_total += 1;
+                if r.hints.len() < HINTS_SHOWN {
+                    r.hints.push(h);
+                }
+            }
+            for argv in &f.remediation.commands {
+                if seen_commands.insert(argv.as_slice()) {
+                    r.commands_total += 1;
+                    if r.commands.len() < COMMANDS_SHOWN {
+                        r.commands.push(argv);
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    /// Whether some hints or commands were left out.
+    pub fn truncated(&self) -> bool {
+        self.hints_total > self.hints.len() || self.commands_total > self.commands.len()
+    }
+}
+
 /// A problem found in more places than this is one entry listing them; up to this many,
 /// each place is an entry of its own as before (a small host reads as it always did, and
 /// tools that key on each finding keep working there).
@@ -349,38 +395,16 @@ fn group_entry<'a>(
     }
 
     let mut remediations = Vec::new();
-    let mut hints: Vec<&str> = Vec::new();
-    let mut hints_total = 0;
-    let mut seen_hints: HashSet<&str> = HashSet::new();
-    let mut commands: Vec<&[String]> = Vec::new();
-    let mut commands_total = 0;
-    let mut seen_commands: HashSet<&[String]> = HashSet::new();
-    for f in members {
-        let h = f.remediation.hint.as_str();
-        if !h.is_empty() && seen_hints.insert(h) {
-            hints_total += 1;
-            if hints.len() < HINTS_SHOWN {
-                hints.push(h);
-            }
-        }
-        for argv in &f.remediation.commands {
-            if seen_commands.insert(argv.as_slice()) {
-                commands_total += 1;
-                if commands.len() < COMMANDS_SHOWN {
-                    commands.push(argv);
-                }
-            }
-        }
-    }
-    remediations.extend(hints.iter().map(|h| Remediation::Hint(Cow::Borrowed(*h))));
-    if hints_total > hints.len() || commands_total > commands.len() {
+    let r = Remedies::of(members);
+    remediations.extend(r.hints.iter().map(|h| Remediation::Hint(Cow::Borrowed(*h))));
+    if r.truncated() {
         remediations.push(Remediation::Hint(Cow::Owned(format!(
             "{} hints and {} commands in all, one set per place; \
              `postfix-preupgrade check --format json` gives each place's.",
-            hints_total, commands_total
+            r.hints_total, r.commands_total
         ))));
     }
-    remediations.extend(commands.into_iter().map(Remediation::Command));
+    remediations.extend(r.commands.into_iter().map(Remediation::Command));
 
     let mut seen_links: HashSet<(&str, &str)> = HashSet::new();
     let external: Vec<External> = members

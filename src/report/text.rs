@@ -15,7 +15,7 @@
 //! - info findings are one line each unless `-v`;
 //! - every text that comes from the inspected system goes through
 //!   [`super::escape::escape_controls`]: no control character reaches the terminal.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use colored::Color;
@@ -480,35 +480,13 @@ fn many(
     prose(out, &lines[lines.len() - tail..].join("\n"), "  ", o.width);
     // what to do: each distinct hint once (a few), the commands once each (a few), the
     // rest counted; --format json gives each place's
-    let mut hints: Vec<&str> = Vec::new();
-    let mut hints_total = 0;
-    let mut seen_hints: HashSet<&str> = HashSet::new();
-    let mut commands: Vec<&[String]> = Vec::new();
-    let mut commands_total = 0;
-    let mut seen_commands: HashSet<&[String]> = HashSet::new();
-    for g in fs {
-        let h = g.remediation.hint.as_str();
-        if !h.is_empty() && seen_hints.insert(h) {
-            hints_total += 1;
-            if hints.len() < super::leapp::HINTS_SHOWN {
-                hints.push(h);
-            }
-        }
-        for argv in &g.remediation.commands {
-            if seen_commands.insert(argv.as_slice()) {
-                commands_total += 1;
-                if commands.len() < super::leapp::COMMANDS_SHOWN {
-                    commands.push(argv);
-                }
-            }
-        }
-    }
-    if hints_total + commands_total > 0 {
+    let r = super::leapp::Remedies::of(fs);
+    if r.hints_total + r.commands_total > 0 {
         let _ = writeln!(out, "  {}", paint("What to do:", None, true, o.color));
-        for h in &hints {
+        for h in &r.hints {
             prose(out, h, "    ", o.width);
         }
-        for argv in &commands {
+        for argv in &r.commands {
             let line = esc(&shell::join(argv));
             printed
                 .entry(line.clone())
@@ -519,12 +497,13 @@ fn many(
                 paint(&format!("$ {line}"), Some(Color::Green), false, o.color)
             );
         }
-        if hints_total > hints.len() || commands_total > commands.len() {
+        if r.truncated() {
             prose(
                 out,
                 &format!(
-                    "({hints_total} hint(s) and {commands_total} command(s) in all, one set per \
-                     place: `postfix-preupgrade check --format json` gives each place's.)"
+                    "({} hint(s) and {} command(s) in all, one set per place: \
+                     `postfix-preupgrade check --format json` gives each place's.)",
+                    r.hints_total, r.commands_total
                 ),
                 "    ",
                 o.width,
