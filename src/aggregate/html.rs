@@ -311,6 +311,7 @@ pub fn render(fleet: &Fleet) -> String {
             );
         }
         let _ = writeln!(out, "</tr></thead><tbody>");
+        let by_host = super::cells_by_host(fleet);
         for h in fleet.hosts.iter().filter(|h| h.status != Status::Failed) {
             let status = h.status.as_str();
             let _ = write!(
@@ -319,8 +320,8 @@ pub fn render(fleet: &Fleet) -> String {
                 escape(&h.host),
                 u8::from(h.status != Status::Blocked)
             );
-            for c in &fleet.checks {
-                match c.cells.iter().find(|x| x.host == h.host) {
+            for (c, cells) in fleet.checks.iter().zip(&by_host) {
+                match cells.get(h.host.as_str()) {
                     Some(x) => {
                         let _ = write!(
                             out,

@@ -754,6 +754,23 @@ pub fn render(fleet: &Fleet, format: AggregateFormat) -> String {
     }
 }
 
+/// Each check's cells by host name, for the host × check matrices of the renderers: one
+/// lookup per cell instead of a scan of the check's cells (hosts × checks × hosts). The
+/// first cell of a name wins, as a scan would find it.
+pub fn cells_by_host(fleet: &Fleet) -> Vec<std::collections::HashMap<&str, &Cell>> {
+    fleet
+        .checks
+        .iter()
+        .map(|c| {
+            let mut m = std::collections::HashMap::with_capacity(c.cells.len());
+            for x in &c.cells {
+                m.entry(x.host.as_str()).or_insert(x);
+            }
+            m
+        })
+        .collect()
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }

@@ -145,14 +145,15 @@ pub fn render(fleet: &Fleet) -> String {
             let _ = write!(head, " {:>col_w$}", format!("[{}]", i + 1));
         }
         let _ = writeln!(out, "{}", head.trim_end());
+        let by_host = super::cells_by_host(fleet);
         for h in rows {
             let mut line = format!(
                 "  {}  {:<7}",
                 pad(&escape_controls(&h.host), host_w),
                 h.status.as_str()
             );
-            for c in &fleet.checks {
-                let cell = match c.cells.iter().find(|x| x.host == h.host) {
+            for cells in &by_host {
+                let cell = match cells.get(h.host.as_str()) {
                     Some(x) => format!(
                         "{}{}{}",
                         sev_letter(x.severity),
