@@ -5,21 +5,9 @@
 //! They only fill in data. Severity, summary and remediation stay the check's choice.
 use std::path::{Path, PathBuf};
 
-use crate::config::{ConfigFile, MapRef, Override, Param, Service};
+use crate::config::{written_lines, ConfigFile, MapRef, Override, Param, Service};
 use crate::facts::{Facts, Instance};
 use crate::finding::{Finding, Link, Related, Severity};
-
-/// Physical lines `line..=end_line` (1-based) of `data` as written, joined with `\n`,
-/// without line terminators. Empty when the range is outside the file.
-pub fn written_lines(data: &[u8], line: usize, end_line: usize) -> String {
-    let text = String::from_utf8_lossy(data);
-    text.split('\n')
-        .enumerate()
-        .filter(|(i, _)| *i + 1 >= line && *i < end_line.max(line))
-        .map(|(_, l)| l.strip_suffix('\r').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// Fill a finding's [`Location::lines`](crate::finding::Location) with the file's
 /// physical lines at its location (`line..=end_line`), which the text report quotes

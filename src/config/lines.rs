@@ -170,6 +170,20 @@ pub(crate) fn quote(data: &[u8], phys: &[Phys], line: usize, end_line: usize) ->
     out
 }
 
+/// Physical lines `line..=end_line` (1-based) of `data` as written, joined with `\n`,
+/// without line terminators; empty when the range is outside the file. It decodes and
+/// splits the whole file: for main.cf and master.cf, quote through their line index
+/// instead (once per finding this is quadratic in the file).
+pub fn written_lines(data: &[u8], line: usize, end_line: usize) -> String {
+    let text = String::from_utf8_lossy(data);
+    text.split('\n')
+        .enumerate()
+        .filter(|(i, _)| *i + 1 >= line && *i < end_line.max(line))
+        .map(|(_, l)| l.strip_suffix('\r').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Lossy conversion for semantic values; `exact` says whether byte offsets still match.
 pub(crate) fn lossy(b: &[u8]) -> (String, bool) {
     match std::str::from_utf8(b) {
@@ -194,17 +208,6 @@ pub(crate) fn clip(s: &str, n: usize) -> String {
 mod tests {
     use super::*;
 
-    /// What quoting did before the line index: decode and split the whole file.
-    fn quote_by_split(data: &[u8], line: usize, end_line: usize) -> String {
-        let text = String::from_utf8_lossy(data);
-        text.split('\n')
-            .enumerate()
-            .filter(|(i, _)| *i + 1 >= line && *i < end_line.max(line))
-            .map(|(_, l)| l.strip_suffix('\r').unwrap_or(l))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
     #[test]
     fn quote_matches_splitting_the_whole_file() {
         let files: [&[u8]; 9] = [
@@ -224,7 +227,7 @@ mod tests {
                 for end in 0..7 {
                     assert_eq!(
                         quote(data, &phys, line, end),
-                        quote_by_split(data, line, end),
+                        written_lines(data, line, end),
                         "{data:?} {line}..={end}"
                     );
                 }

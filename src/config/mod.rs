@@ -39,6 +39,7 @@ mod master_cf;
 pub mod show;
 
 pub use expand::{expand, Expander, Expansion};
+pub use lines::written_lines;
 pub use main_cf::{MainCf, Param, TextEdit};
 pub use maps::{
     map_refs, takes_tables, ConfigFile, MapRef, Span, Via, CACHE_PARAMETERS, MAP_TYPES,
