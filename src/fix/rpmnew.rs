@@ -55,15 +55,22 @@ impl Planner for RpmnewMerge {
             };
             let mut taken: Vec<&Side> = Vec::new();
             let is_level = |s: &Side| p.file == "main.cf" && s.name == LEVEL;
+            // the new stock file, parsed and split into lines once for all it gives
+            let stock_lines = lines(&p.theirs);
+            let (stock_main, stock_master) = if p.file == "main.cf" {
+                (Some(MainCf::parse(&p.theirs)), None)
+            } else {
+                (None, Some(MasterCf::parse(&p.theirs)))
+            };
             for s in &before.take {
                 if is_level(s) {
                     // raised by its own fix, which pins the old defaults first
                     continue;
                 }
-                let ok = match (p.file, draft.master.as_mut()) {
-                    ("main.cf", _) => take_param(&mut draft.main, &p.theirs, s),
-                    (_, Some(m)) => take_service(m, &p.theirs, s),
-                    (_, None) => false,
+                let ok = match (&stock_main, &stock_master, draft.master.as_mut()) {
+                    (Some(t), _, _) => take_param(&mut draft.main, t, &stock_lines, s),
+                    (_, Some(t), Some(m)) => take_service(m, t, &stock_lines, s),
+                    _ => false,
                 };
                 if ok {
                     taken.push(s);
@@ -251,18 +258,17 @@ fn insert_after(data: &[u8], after: Option<usize>, block: &[u8], def: &[u8]) -> 
 }
 
 /// Take the new stock side of one main.cf parameter.
-fn take_param(main: &mut MainCf, theirs: &[u8], s: &Side) -> bool {
+/// `t` is the new stock main.cf, `tl` its physical lines.
+fn take_param(main: &mut MainCf, t: &MainCf, tl: &[&[u8]], s: &Side) -> bool {
     match &s.theirs {
         None => main.remove(&s.name).is_ok(),
         Some(v) if main.get(&s.name).is_some() => main.set(&s.name, v).is_ok(),
         Some(v) => {
-            let t = MainCf::parse(theirs);
             let Some(tp) = t.get(&s.name) else {
                 return false;
             };
-            let tl = lines(t.as_bytes());
             let def = tl[tp.line - 1..tp.end_line].concat();
-            let mut block = comment_block(&tl, tp.line);
+            let mut block = comment_block(tl, tp.line);
             if contains(main.as_bytes(), &block) {
                 block.clear();
             }
@@ -284,12 +290,11 @@ fn take_param(main: &mut MainCf, theirs: &[u8], s: &Side) -> bool {
 }
 
 /// Take the new stock side of one master.cf service (`name/type`).
-fn take_service(m: &mut MasterCf, theirs: &[u8], s: &Side) -> bool {
-    let t = MasterCf::parse(theirs);
+/// `t` is the new stock master.cf, `tl` its physical lines.
+fn take_service(m: &mut MasterCf, t: &MasterCf, tl: &[&[u8]], s: &Side) -> bool {
     let Some(ts) = t.get(&s.name) else {
         return s.theirs.is_none() && m.remove_entry(&s.name).is_ok();
     };
-    let tl = lines(t.as_bytes());
     let def = tl[ts.line - 1..ts.end_line].concat();
     if m.get(&s.name).is_some() {
         return match std::str::from_utf8(&def) {
@@ -297,7 +302,7 @@ fn take_service(m: &mut MasterCf, theirs: &[u8], s: &Side) -> bool {
             Err(_) => false,
         };
     }
-    let mut block = comment_block(&tl, ts.line);
+    let mut block = comment_block(tl, ts.line);
     if contains(m.as_bytes(), &block) {
         block.clear();
     }
@@ -344,7 +349,12 @@ mod tests {
             ours: None,
             theirs: Some("yes".into()),
         };
-        assert!(take_param(&mut main, theirs, &side));
+        assert!(take_param(
+            &mut main,
+            &MainCf::parse(theirs),
+            &lines(theirs),
+            &side
+        ));
         assert_eq!(
             String::from_utf8_lossy(main.as_bytes()),
             "# mine\nmyhostname = h\nalias_maps = lmdb:/etc/aliases\n\n# The new one.\n#\nnew_param = yes\n# end\n"
