@@ -231,7 +231,7 @@ fn el9_to_el10_main_cf_takes_keeps_and_leaves_the_conflict_until_decided() {
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
         out.contains(
-            "Files removed (backed up; undo brings them back):\n  /etc/postfix/main.cf.rpmnew"
+            "Files to remove (backed up first; undo brings them back):\n  /etc/postfix/main.cf.rpmnew"
         ),
         "{out}"
     );

@@ -273,7 +273,7 @@ pub fn render_plan(plan: &Plan) -> String {
         }
     }
     if !plan.removals.is_empty() {
-        s.push_str("\nFiles removed (backed up; undo brings them back):\n");
+        s.push_str("\nFiles to remove (backed up first; undo brings them back):\n");
         for r in &plan.removals {
             let _ = writeln!(s, "  {}", r.path.display());
         }
