@@ -364,14 +364,12 @@ pub fn terminal_width() -> Option<usize> {
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 pub fn print_stdout(bytes: &[u8]) -> Result<(), Error> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
-            path: PathBuf::from("<stdout>"),
-            source: e,
-        }),
-        _ => Ok(()),
-    }
+    write_stdout(|w| {
+        w.write_all(bytes).map_err(|source| Error::Io {
+            path: PathBuf::from("<output>"),
+            source,
+        })
+    })
 }
 
 #[cfg(test)]
