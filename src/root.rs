@@ -42,6 +42,10 @@ pub struct Root {
     /// The handle every file operation resolves through.
     #[serde(skip)]
     fs: Arc<pathrs::Root>,
+    /// Resolve with `openat2` directly (see [`Root::openat2_in_root`]); off only in tests
+    /// that exercise the pathrs fallback older kernels take.
+    #[serde(skip)]
+    openat2: bool,
 }
 
 impl std::fmt::Debug for Root {
@@ -123,6 +127,7 @@ impl Root {
         Ok(Root {
             dir: canon,
             fs: Arc::new(fs),
+            openat2: true,
         })
     }
 
@@ -240,10 +245,82 @@ impl Root {
         })
     }
 
+    /// Open a root-relative path with `openat2(2)` and `RESOLVE_IN_ROOT |
+    /// RESOLVE_NO_MAGICLINKS` on the root's handle: the resolution pathrs's openat2
+    /// resolver does, without its error path, which reads the root's name back from
+    /// procfs (about ten system calls) for every path that does not exist. `None` when the
+    /// kernel has no `openat2` (or keeps answering EAGAIN because of renames elsewhere):
+    /// the caller then goes through pathrs, whose fallback resolver is safe there.
+    fn openat2_in_root(&self, rel: &Path, flags: OFlags) -> Option<io::Result<OwnedFd>> {
+        use rustix::fs::ResolveFlags;
+        if !self.openat2 {
+            return None;
+        }
+        let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
+        // pathrs retries EAGAIN (a rename anywhere on the system) the same way
+        for _ in 0..128 {
+            match rustix::fs::openat2(
+                &*self.fs,
+                rel,
+                flags | OFlags::CLOEXEC,
+                Mode::empty(),
+                resolve,
+            ) {
+                Ok(fd) => return Some(Ok(fd)),
+                Err(rustix::io::Errno::AGAIN) => continue,
+                // no openat2, a filter that forbids it, or flags this kernel does not know
+                Err(
+                    rustix::io::Errno::NOSYS
+                    | rustix::io::Errno::PERM
+                    | rustix::io::Errno::INVAL
+                    | rustix::io::Errno::TOOBIG,
+                ) => return None,
+                Err(e) => return Some(Err(e.into())),
+            }
+        }
+        None
+    }
+
     /// An `O_PATH` handle on a system path, links followed inside the root.
-    fn handle(&self, system_path: &Path) -> Result<pathrs::Handle> {
+    fn handle(&self, system_path: &Path) -> Result<OwnedFd> {
         let rel = Self::rel(system_path)?;
-        self.fs.resolve(rel).map_err(|e| io_at(system_path, px(e)))
+        match self.openat2_in_root(rel, OFlags::PATH) {
+            Some(r) => r.map_err(|e| io_at(system_path, e)),
+            None => self
+                .fs
+                .resolve(rel)
+                .map(OwnedFd::from)
+                .map_err(|e| io_at(system_path, px(e))),
+        }
+    }
+
+    /// Open the file a handle from [`Root::handle`] names, with `flags` (read-only, never
+    /// creating). Where the kernel has `openat2`, the path is opened again inside the root
+    /// and must still be the same file (device and inode), so a file swapped between the
+    /// two opens is refused rather than read; elsewhere pathrs reopens the handle itself.
+    fn reopen(&self, system_path: &Path, h: &OwnedFd, flags: OFlags) -> Result<File> {
+        let rel = Self::rel(system_path)?;
+        match self.openat2_in_root(rel, flags | OFlags::NOCTTY) {
+            Some(r) => {
+                let f = File::from(r.map_err(|e| io_at(system_path, e))?);
+                let was = rustix::fs::fstat(h).map_err(|e| io_at(system_path, e.into()))?;
+                let now = rustix::fs::fstat(&f).map_err(|e| io_at(system_path, e.into()))?;
+                if (was.st_dev, was.st_ino) != (now.st_dev, now.st_ino) {
+                    return Err(io_at(
+                        system_path,
+                        io::Error::other("replaced by another file while it was being opened"),
+                    ));
+                }
+                Ok(f)
+            }
+            None => {
+                let h = pathrs::Handle::from_fd(h.try_clone().map_err(|e| io_at(system_path, e))?);
+                h.reopen(pathrs::flags::OpenFlags::from_bits_retain(u64::from(
+                    flags.bits(),
+                )))
+                .map_err(|e| io_at(system_path, px(e)))
+            }
+        }
     }
 
     /// The type of what a system path names (links followed inside the root).
@@ -292,8 +369,7 @@ impl Root {
                 io::Error::other(format!("{}, not a regular file", type_name(t))),
             ));
         }
-        h.reopen(pathrs::flags::OpenFlags::O_RDONLY | pathrs::flags::OpenFlags::O_NONBLOCK)
-            .map_err(|e| io_at(system_path, px(e)))
+        self.reopen(system_path, &h, OFlags::RDONLY | OFlags::NONBLOCK)
     }
 
     /// Read a regular file of the inspected system (at most [`MAX_READ`] bytes). Errors
@@ -336,9 +412,7 @@ impl Root {
     pub fn open_dir(&self, system_path: impl AsRef<Path>) -> Result<Dir> {
         let system_path = system_path.as_ref();
         let h = self.handle(system_path)?;
-        let fd = h
-            .reopen(pathrs::flags::OpenFlags::O_RDONLY | pathrs::flags::OpenFlags::O_DIRECTORY)
-            .map_err(|e| io_at(system_path, px(e)))?;
+        let fd = self.reopen(system_path, &h, OFlags::RDONLY | OFlags::DIRECTORY)?;
         Ok(Dir {
             fd: fd.into(),
             path: system_path.to_path_buf(),
@@ -616,5 +690,102 @@ impl Dir {
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A scratch root with a file, a directory, a FIFO, an escaping link and a link inside.
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("pp-root-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("etc/postfix")).unwrap();
+        std::fs::write(d.join("etc/postfix/main.cf"), "myhostname = a\n").unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            d.join("etc/postfix/fifo"),
+            FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        symlink("/etc/postfix/main.cf", d.join("etc/abs-link")).unwrap();
+        symlink("../../../../../../etc/passwd", d.join("etc/escape")).unwrap();
+        d
+    }
+
+    /// What a root answers for a set of paths, as comparable text.
+    fn answers(root: &Root) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in [
+            "/etc/postfix/main.cf",
+            "/etc/abs-link",
+            "/etc/escape",
+            "/etc/postfix/fifo",
+            "/etc/postfix/missing",
+            "/etc/postfix",
+        ] {
+            let read = match root.read(p) {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(e) => format!("error: {e}"),
+            };
+            let stat = match root.stat(p) {
+                Ok((t, _)) => type_name(t).to_string(),
+                Err(e) => format!("error: {e}"),
+            };
+            let dir = root.open_dir(p).map(|d| d.entries().unwrap().len()).ok();
+            out.push(format!(
+                "{p}: exists={} stat={stat} read={read} dir={dir:?}",
+                root.exists(p)
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn openat2_and_the_pathrs_fallback_answer_alike() {
+        let d = scratch("alike");
+        let fast = Root::new(&d).unwrap();
+        let mut slow = fast.clone();
+        slow.openat2 = false;
+        let (a, b) = (answers(&fast), answers(&slow));
+        assert_eq!(a, b);
+        let all = a.join("\n");
+        // the absolute link is re-rooted, the escaping one stays inside (no host passwd)
+        assert!(all.contains("/etc/abs-link: exists=true stat=a regular file read=myhostname = a"));
+        assert!(all.contains("/etc/escape: exists=false"), "{all}");
+        assert!(
+            all.contains("/etc/postfix/fifo: exists=true stat=a FIFO read=error:"),
+            "{all}"
+        );
+        assert!(all.contains("a FIFO, not a regular file"), "{all}");
+        assert!(all.contains("/etc/postfix/missing: exists=false"), "{all}");
+        assert!(
+            all.contains("/etc/postfix: exists=true stat=a directory"),
+            "{all}"
+        );
+        assert!(all.contains("dir=Some(2)"), "{all}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_file_replaced_between_check_and_open_is_refused() {
+        let d = scratch("swap");
+        let root = Root::new(&d).unwrap();
+        let p = Path::new("/etc/postfix/main.cf");
+        let h = root.handle(p).unwrap();
+        // the checked file goes, a FIFO takes its name: the second open must not read it
+        std::fs::remove_file(d.join("etc/postfix/main.cf")).unwrap();
+        std::fs::rename(d.join("etc/postfix/fifo"), d.join("etc/postfix/main.cf")).unwrap();
+        let e = root
+            .reopen(p, &h, OFlags::RDONLY | OFlags::NONBLOCK)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/etc/postfix/main.cf"), "{e}");
+        assert!(e.contains("replaced by another file"), "{e}");
+        std::fs::remove_dir_all(&d).unwrap();
     }
 }
