@@ -8,10 +8,15 @@
 #   BENCH_MEMORY=1 benches/scale.sh 6000   # our commands only (no postconf): peak memory
 #   BENCH_BIN=/tmp/old-build benches/scale.sh  # time another binary (before/after tables)
 #
-# Each service is a per-customer smtpd on its own address with `-o` overrides in both
-# forms (`-o name=value` and `-o { name = value }`) that name hash:, btree: and lmdb:
-# tables; main.cf has map lists with hash:/btree:/lmdb: members. Every table has its text
-# source on disk. Numbers are CPU seconds (user+sys) and wall seconds of one run each;
+# N counts customers, as a hosting relay has them: each gets an inbound smtpd on its own
+# address, with `-o` overrides in both forms (`-o name=value` and `-o { name = value }`)
+# that name hash:, btree: and lmdb: tables, and an outbound smtp transport bound to that
+# address (`outN unix ... smtp -o smtp_bind_address=...`), so master.cf has 2N services.
+# main.cf has map lists with hash:/btree:/lmdb: members. Every table has its text source
+# on disk. The outbound transports matter for the comparison: each delivery transport
+# gives postconf a dozen service-defined parameters (`outN_destination_concurrency_limit`,
+# ...) whose defaults it scans against every master.cf entry, so `postconf -M` grows with
+# the square of them; with inbound services alone it is linear. Numbers are CPU seconds (user+sys) and wall seconds of one run each;
 # `xM` is CPU time relative to `postconf -M` on the same files. Never a timed test: the
 # figures depend on the machine; read them side by side.
 #
@@ -90,6 +95,9 @@ generate() {
             printf '  -o smtpd_sender_restrictions=check_sender_access,btree:/etc/postfix/cust/c%d.senders\n' "$i"
             printf '  -o { smtpd_recipient_restrictions = check_recipient_access lmdb:/etc/postfix/cust/c%d.rcpt, permit_mynetworks, reject_unauth_destination }\n' "$i"
             printf '  -o smtpd_banner=$myhostname ESMTP cust%d\n' "$i"
+            printf 'out%d unix - - n - - smtp\n' "$i"
+            printf '  -o smtp_bind_address=10.%d.%d.%d\n' $((i / 65536)) $((i / 256 % 256)) $((i % 256))
+            printf '  -o { smtp_helo_name = cust%d.example }\n' "$i"
             for kind in access senders rcpt; do
                 printf 'c%d.example OK\n' "$i" >"$root/etc/postfix/cust/c$i.$kind"
             done
