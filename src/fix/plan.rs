@@ -131,6 +131,22 @@ pub struct Draft {
     pub master: Option<MasterCf>,
 }
 
+impl Draft {
+    /// A SHA-256 of both files' bytes: whether a planner pass changed anything, without
+    /// keeping a copy of a master.cf of thousands of services from before the pass.
+    fn digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.main.as_bytes());
+        // a separator that keeps (main, master) pairs from colliding by concatenation
+        h.update((self.main.as_bytes().len() as u64).to_le_bytes());
+        if let Some(m) = &self.master {
+            h.update(m.as_bytes());
+        }
+        h.finalize().into()
+    }
+}
+
 /// A file the fix removes (a `.rpmnew` whose content is wholly merged), in the same
 /// transaction as the edits: backed up, and brought back by undo or a rollback.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -340,10 +356,7 @@ pub fn plan(facts: &Facts, opts: &PlanOptions) -> Plan {
         let cx = Cx { facts, inst, opts };
         let mut last = Out::default();
         for _ in 0..MAX_PASSES {
-            let before = (
-                draft.main.to_bytes(),
-                draft.master.as_ref().map(|m| m.to_bytes()),
-            );
+            let before = draft.digest();
             let mut out = Out::default();
             for planner in PLANNERS {
                 if opts.selection.includes(planner.id()) {
@@ -352,12 +365,8 @@ pub fn plan(facts: &Facts, opts: &PlanOptions) -> Plan {
             }
             p.fixes.append(&mut out.fixes);
             rebuilds.extend(out.rebuilds.drain(..));
-            let after = (
-                draft.main.to_bytes(),
-                draft.master.as_ref().map(|m| m.to_bytes()),
-            );
             last = out;
-            if before == after {
+            if before == draft.digest() {
                 break;
             }
         }
