@@ -230,7 +230,7 @@ fn master_cf_edits_touch_only_their_lines_and_postconf_agrees() {
             let r = e
                 .get(&format!("renamed-by-test/{}", s.kind))
                 .expect("renamed entry");
-            assert_eq!((&r.args, &r.command), (&s.args, &s.command), "{name}");
+            assert_eq!((r.args(), &r.command), (s.args(), &s.command), "{name}");
             let mm = postconf(&main, &e.to_bytes(), "-M");
             assert!(
                 mm.lines().any(|l| l.starts_with("renamed-by-test ")),

@@ -181,7 +181,7 @@ fn master_fields_and_ipv6_names() {
     );
     let a = &s.services()[0];
     assert_eq!(a.id(), "[::1]:2525/inet");
-    assert_eq!(a.args, vec!["-o", "a=b c", "-v", "x y"]);
+    assert_eq!(a.args(), vec!["-o", "a=b c", "-v", "x y"]);
     assert_eq!(
         (
             a.overrides[0].name.as_str(),

@@ -93,7 +93,7 @@ impl Check for DeprecatedParameter {
                                 line: o.line,
                                 end_line: o.line,
                                 service: Some(s),
-                                value: o.value.clone(),
+                                value: o.value.to_string(),
                             };
                             out.extend(param_finding(facts, inst, d, &at));
                         }

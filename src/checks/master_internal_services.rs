@@ -243,7 +243,7 @@ fn tlsproxy_limit(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut V
         f.location.line = Some(s.line);
         f.location.end_line = Some(s.end_line);
         f.location.service = Some(s.id());
-        f.location.text = Some(s.maxproc.clone());
+        f.location.text = Some(s.maxproc.to_string());
         f.key = Finding::key_from(ID, &[&catalog_data::master_path(inst), "tlsproxy", &s.id()]);
         f.remediation.hint = "Set the process limit (7th field) of tlsproxy to 0.".into();
         f.remediation.commands = commands(
@@ -409,7 +409,7 @@ fn gone_daemons(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec
         f.location.line = Some(s.line);
         f.location.end_line = Some(s.end_line);
         f.location.service = Some(s.id());
-        f.location.text = Some(s.command.clone());
+        f.location.text = Some(s.command.to_string());
         f.remediation.hint = format!("Remove or comment out the {} entry.", s.id());
         f.fix = FixInfo::review();
         out.push(f);

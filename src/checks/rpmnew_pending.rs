@@ -61,7 +61,8 @@ fn master_services(m: &MasterCf) -> BTreeMap<String, String> {
         .iter()
         .map(|s| {
             let mut v: Vec<&str> = s.fields()[2..].to_vec();
-            v.extend(s.args.iter().map(String::as_str));
+            let args = s.args();
+            v.extend(args.iter().map(String::as_str));
             (s.id(), v.join(" "))
         })
         .collect()

@@ -203,7 +203,7 @@ fn finding(
     f.location.line = Some(s.line);
     f.location.end_line = Some(s.end_line);
     f.location.service = Some(s.id());
-    f.location.text = Some(s.name.clone());
+    f.location.text = Some(s.name.to_string());
     f.related.push(Related::file(path));
     let number = match port {
         "smtps" | "submissions" | "urd" => Some("465"),

@@ -192,11 +192,11 @@ impl<'a> Expander<'a> {
     fn lookup(&self, name: &str) -> Option<(String, Src)> {
         if let Some(s) = self.service {
             if let Some(i) = s.overrides.iter().rposition(|o| o.name == name) {
-                return Some((s.overrides[i].value.clone(), Src::Override(i)));
+                return Some((s.overrides[i].value.to_string(), Src::Override(i)));
             }
             // every daemon knows its own service name
             if name == "service_name" {
-                return Some((s.name.clone(), Src::Default(usize::MAX)));
+                return Some((s.name.to_string(), Src::Default(usize::MAX)));
             }
         }
         if let Some(i) = self.main.effective_index(name) {

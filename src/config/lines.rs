@@ -10,11 +10,10 @@ pub(crate) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
-/// One physical line: byte range of its content (without the `\n`) in the file.
+/// One physical line: byte range of its content (without the `\n`) in the file. Line
+/// `n` (1-based) is at index `n - 1` of the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Phys {
-    /// 1-based line number.
-    pub no: usize,
     pub start: usize,
     /// End of the content (the `\n`, if any, is at `end`).
     pub end: usize,
@@ -27,17 +26,14 @@ pub(crate) fn physical(data: &[u8]) -> Vec<Phys> {
     let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
     let mut out = Vec::with_capacity(lines);
     let mut start = 0;
-    let mut no = 0;
     for (i, &b) in data.iter().enumerate() {
         if b == b'\n' {
-            no += 1;
-            out.push(Phys { no, start, end: i });
+            out.push(Phys { start, end: i });
             start = i + 1;
         }
     }
     if start < data.len() {
         out.push(Phys {
-            no: no + 1,
             start,
             end: data.len(),
         });
@@ -94,24 +90,30 @@ impl Logical {
     }
 }
 
+/// Whether a physical line is skipped: empty, all whitespace, or a comment.
+fn skipped(content: &[u8]) -> bool {
+    match content.iter().position(|&b| !is_space(b)) {
+        None => true,
+        Some(i) => content[i] == b'#',
+    }
+}
+
 /// Group the file into logical lines. Linear in the input.
 pub(crate) fn logical(data: &[u8], phys: &[Phys]) -> Vec<Logical> {
     let mut out: Vec<Logical> = Vec::new();
     let mut cur: Option<Logical> = None;
-    for p in phys {
+    for (i, p) in phys.iter().enumerate() {
+        let no = i + 1;
         let content = &data[p.start..p.end];
-        let first_nonblank = content.iter().position(|&b| !is_space(b));
-        match first_nonblank {
-            None => continue,
-            Some(i) if content[i] == b'#' => continue,
-            Some(_) => {}
+        if skipped(content) {
+            continue;
         }
         let starts_blank = is_space(content[0]);
         if starts_blank {
             if let Some(c) = cur.as_mut() {
                 let lo = c.segs.last().map(|s| s.logical_off + s.len).unwrap_or(0);
                 c.segs.push(Seg {
-                    line: p.no,
+                    line: no,
                     file_off: p.start,
                     logical_off: lo,
                     len: content.len(),
@@ -126,7 +128,7 @@ pub(crate) fn logical(data: &[u8], phys: &[Phys]) -> Vec<Logical> {
         }
         cur = Some(Logical {
             segs: vec![Seg {
-                line: p.no,
+                line: no,
                 file_off: p.start,
                 logical_off: 0,
                 len: content.len(),
@@ -140,6 +142,31 @@ pub(crate) fn logical(data: &[u8], phys: &[Phys]) -> Vec<Logical> {
     }
     out.shrink_to_fit();
     out
+}
+
+/// The logical line that [`logical`] finds from physical `line` (1-based, not skipped) to
+/// `end_line`, built again from the line index: the cost is its lines, not the file.
+pub(crate) fn logical_at(data: &[u8], phys: &[Phys], line: usize, end_line: usize) -> Logical {
+    let mut segs = Vec::new();
+    let mut logical_off = 0;
+    for no in line..=end_line.max(line) {
+        let p = phys[no - 1];
+        let content = &data[p.start..p.end];
+        if no > line && skipped(content) {
+            continue;
+        }
+        segs.push(Seg {
+            line: no,
+            file_off: p.start,
+            logical_off,
+            len: content.len(),
+        });
+        logical_off += content.len();
+    }
+    Logical {
+        orphan: is_space(data[phys[line - 1].start]),
+        segs,
+    }
 }
 
 /// Physical lines `line..=end_line` (1-based; `end_line` below `line` means `line`) as
@@ -249,6 +276,22 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn logical_at_finds_each_logical_line_again() {
+        for s in [
+            "a = 1\n  b\n#c\n\n  d\nfoo\n",
+            "#x\n  orphan\n  more\nb=1",
+            "a\r\n \t\r\n  # c\r\n  x\r\nb\n\n",
+            "a = x\0y\n  z",
+        ] {
+            let d = s.as_bytes();
+            let p = physical(d);
+            for l in logical(d, &p) {
+                assert_eq!(logical_at(d, &p, l.line(), l.end_line()), l, "{s:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! master.cf: lossless document, services, validation and line-preserving edits.
-use std::collections::HashMap;
+use compact_str::CompactString;
 
 use super::lines::{self, is_space, Logical, Phys};
 use super::main_cf::{replace_at, replace_many, skip_line, TextEdit};
@@ -17,55 +17,80 @@ pub const SERVICE_TYPES: [&str; 5] = ["inet", "unix", "unix-dgram", "fifo", "pas
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Override {
     pub name: String,
-    pub value: String,
+    /// The value (most are short: held inline, without a heap allocation).
+    pub value: CompactString,
     /// Physical line where the value is written.
     pub line: usize,
     /// Written as `-o { name = value }` (the brace form) rather than `-o name=value`.
     pub long_form: bool,
-    /// Logical offset of the value text, its byte length, and the span from the `-o`
-    /// to the end of the value token.
-    pub(crate) value_off: usize,
-    pub(crate) value_len: usize,
-    pub(crate) span: (usize, usize),
+    /// Logical offset of the value text; `u32::MAX` when it does not fit (the entry is
+    /// parsed again to find it). The edits parse their entry again for the other offsets.
+    pub(crate) value_off: u32,
 }
 
 /// One master.cf entry (a logical line with at least the 8 fields).
+///
+/// Kept compact: a big host has thousands of entries for the whole run. The fields are
+/// inline strings, the arguments are derived from the overrides when they are nothing
+/// else, and the logical offsets that only edits need are found again by the edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
     /// Service name as written: `smtp`, `127.0.0.1:smtp`, `[::1]:25`, `private/x`.
-    pub name: String,
+    pub name: CompactString,
     /// Service type as written: `inet`, `unix`, `unix-dgram`, `fifo`, `pass`.
-    pub kind: String,
+    pub kind: CompactString,
     /// The private, unpriv and chroot fields as written (`y`, `n` or `-`).
-    pub private: String,
-    pub unpriv: String,
-    pub chroot: String,
+    pub private: CompactString,
+    pub unpriv: CompactString,
+    pub chroot: CompactString,
     /// The wakeup field as written (`-`, `60`, `1000?`).
-    pub wakeup: String,
+    pub wakeup: CompactString,
     /// The maxproc field as written (`-`, `0`, `100`).
-    pub maxproc: String,
+    pub maxproc: CompactString,
     /// The command field (8th field).
-    pub command: String,
-    /// The arguments after the command, normalised as `postconf -M` does: `-oname=v`
-    /// split into `-o`, `name=v`; `{ text }` braces removed; `-o { n = v }` as `n=v`.
-    pub args: Vec<String>,
+    pub command: CompactString,
     /// The `-o name=value` overrides among the daemon options, in order.
-    pub overrides: Vec<Override>,
+    pub overrides: Box<[Override]>,
     /// First and last physical line of the entry.
     pub line: usize,
     pub end_line: usize,
-    pub(crate) logical: Logical,
+    /// The normalised arguments when they are not exactly `-o`, `name=value` for each
+    /// override (see [`Service::args`]): each as `r` and its text, or as `o` for the next
+    /// override's pair, followed by a NUL (which the text cannot hold).
+    args: Option<Box<str>>,
     pub(crate) exact: bool,
-    /// Logical (offset, len) of the 8 field tokens and the last daemon-option token end.
-    pub(crate) fields: Vec<(usize, usize)>,
-    pub(crate) options_end: usize,
-    pub(crate) arg_after_options: bool,
 }
 
 impl Service {
     /// `name/type`, the key postconf uses (`smtp/inet`).
     pub fn id(&self) -> String {
         format!("{}/{}", self.name, self.kind)
+    }
+
+    /// Whether [`Service::id`] is `id`, without building it.
+    fn is_id(&self, id: &str) -> bool {
+        id.len() == self.name.len() + 1 + self.kind.len()
+            && id.starts_with(self.name.as_str())
+            && id.as_bytes()[self.name.len()] == b'/'
+            && id.ends_with(self.kind.as_str())
+    }
+
+    /// The arguments after the command, normalised as `postconf -M` does: `-oname=v`
+    /// split into `-o`, `name=v`; `{ text }` braces removed; `-o { n = v }` as `n=v`.
+    pub fn args(&self) -> Vec<String> {
+        let pair = |o: &Override| ["-o".to_string(), format!("{}={}", o.name, o.value)];
+        let Some(a) = &self.args else {
+            return self.overrides.iter().flat_map(pair).collect();
+        };
+        let mut overrides = self.overrides.iter();
+        let mut out = Vec::new();
+        for item in a.split_terminator('\0') {
+            match item.strip_prefix('r') {
+                Some(raw) => out.push(raw.to_string()),
+                None => out.extend(overrides.next().into_iter().flat_map(pair)),
+            }
+        }
+        out
     }
 
     /// The effective override of `name` (the last one wins).
@@ -86,7 +111,7 @@ impl Service {
             return None;
         }
         match self.name.rfind(':') {
-            None => Some((None, &self.name)),
+            None => Some((None, self.name.as_str())),
             Some(i) => {
                 let host = &self.name[..i];
                 let host = host
@@ -101,14 +126,14 @@ impl Service {
     /// The eight fields in order.
     pub fn fields(&self) -> [&str; 8] {
         [
-            &self.name,
-            &self.kind,
-            &self.private,
-            &self.unpriv,
-            &self.chroot,
-            &self.wakeup,
-            &self.maxproc,
-            &self.command,
+            self.name.as_str(),
+            self.kind.as_str(),
+            self.private.as_str(),
+            self.unpriv.as_str(),
+            self.chroot.as_str(),
+            self.wakeup.as_str(),
+            self.maxproc.as_str(),
+            self.command.as_str(),
         ]
     }
 }
@@ -120,9 +145,10 @@ pub struct MasterCf {
     phys: Vec<Phys>,
     services: Vec<Service>,
     diags: Vec<Diagnostic>,
-    /// `name/type` → index into `services` of the effective (last) entry, so that
-    /// [`MasterCf::get`] and every edit find an entry in O(1).
-    by_id: HashMap<String, usize>,
+    /// (hash of `name/type`, index into `services`) of every entry, sorted: [`MasterCf::get`]
+    /// and every edit find the effective (last) entry of an id by a binary search and a
+    /// check of the candidates' ids, without a `name/type` string per entry.
+    by_id: Vec<(u64, usize)>,
 }
 
 /// A token during normalisation: its text and the logical offset of `text[0]`.
@@ -244,6 +270,157 @@ fn check_fields(f: &[&[u8]], raw: &str) -> Option<String> {
     None
 }
 
+/// An `-o name=value` of an entry, with the logical offsets the edits need.
+struct OvAt {
+    name: Vec<u8>,
+    value_off: usize,
+    value_len: usize,
+    /// From the `-o` to the end of the value token.
+    span: (usize, usize),
+    long_form: bool,
+}
+
+/// The daemon options and arguments of one entry, normalised as `postconf -M` does, with
+/// the logical offsets of what the edits change. [`MasterCf::parse`] builds it for every
+/// entry and keeps the compact [`Service`]; an edit builds it again for its entry.
+struct Entry {
+    /// The arguments after the command (normalised).
+    args: Vec<NTok>,
+    overrides: Vec<OvAt>,
+    /// Logical end of the last daemon option (or of the command).
+    options_end: usize,
+    warnings: Vec<String>,
+}
+
+/// Normalise the tokens `toks` (at least 8) of the logical `text` of an entry.
+fn entry(text: &[u8], toks: &[(usize, usize)]) -> Entry {
+    let mut argv: Vec<NTok> = toks
+        .iter()
+        .map(|&(o, n)| NTok {
+            text: text[o..o + n].to_vec(),
+            off: o,
+            raw: (o, o + n),
+            braced: false,
+        })
+        .collect();
+    let mut warn = Vec::new();
+    let mut overrides = Vec::new();
+    let mut field = 8;
+    let mut options_end = toks[7].0 + toks[7].1;
+    while field < argv.len() {
+        let arg = argv[field].text.clone();
+        if arg.first() != Some(&b'-') || arg == b"--" {
+            break;
+        }
+        // "-vo x" is "-v" "-o x"
+        if let Some(i) = arg.iter().skip(2).position(|&c| c == b'o').map(|i| i + 2) {
+            let t = &argv[field];
+            let mut rest = vec![b'-'];
+            rest.extend_from_slice(&arg[i..]);
+            let nt = NTok {
+                text: rest,
+                off: t.off + i - 1,
+                raw: (t.off + i, t.raw.1),
+                braced: false,
+            };
+            argv[field].text.truncate(i);
+            argv[field].raw.1 = argv[field].off + i;
+            argv.insert(field + 1, nt);
+        }
+        let arg = argv[field].text.clone();
+        if arg.get(1) != Some(&b'o') {
+            options_end = argv[field].raw.1;
+            field += 1;
+            continue;
+        }
+        let opt_start = argv[field].raw.0;
+        let has_value;
+        if arg.len() > 2 {
+            let t = &argv[field];
+            let nt = NTok {
+                text: arg[2..].to_vec(),
+                off: t.off + 2,
+                raw: t.raw,
+                braced: false,
+            };
+            argv[field].text.truncate(2);
+            argv.insert(field + 1, nt);
+            field += 1;
+            has_value = true;
+        } else if field + 1 < argv.len() {
+            field += 1;
+            has_value = true;
+        } else {
+            has_value = false;
+        }
+        if has_value {
+            let long_form = argv[field].text.first() == Some(&b'{');
+            let mut name_value = None;
+            if long_form {
+                if let Some(e) = extract(&mut argv[field]) {
+                    warn.push(e);
+                }
+                let t = &argv[field];
+                match split_nv(&t.text) {
+                    Err(e) => warn.push(format!("{e}: \"{}\"", String::from_utf8_lossy(&t.text))),
+                    Ok(((ns, ne), (vs, ve))) => {
+                        name_value = Some((t.text[ns..ne].to_vec(), t.off + vs, ve - vs));
+                        let mut nv = t.text[ns..ne].to_vec();
+                        nv.push(b'=');
+                        nv.extend_from_slice(&t.text[vs..ve]);
+                        argv[field].text = nv;
+                    }
+                }
+            } else if let Some(eq) = argv[field].text.iter().position(|&c| c == b'=') {
+                let t = &argv[field];
+                name_value = Some((t.text[..eq].to_vec(), t.off + eq + 1, t.text.len() - eq - 1));
+            }
+            options_end = argv[field].raw.1;
+            if let Some((name, value_off, value_len)) = name_value {
+                overrides.push(OvAt {
+                    name,
+                    value_off,
+                    value_len,
+                    span: (opt_start, argv[field].raw.1),
+                    long_form,
+                });
+            }
+        }
+        field += 1;
+    }
+    for t in argv.iter_mut().skip(field) {
+        if t.text.first() == Some(&b'{') {
+            if let Some(e) = extract(t) {
+                warn.push(e);
+            }
+        }
+    }
+    Entry {
+        args: argv.split_off(8),
+        overrides,
+        options_end,
+        warnings: warn,
+    }
+}
+
+/// Whether `arg` is `name=value`.
+fn is_name_value(arg: &str, name: &str, value: &str) -> bool {
+    arg.len() == name.len() + 1 + value.len()
+        && arg.starts_with(name)
+        && arg.as_bytes()[name.len()] == b'='
+        && arg.ends_with(value)
+}
+
+/// FNV-1a over the bytes of `parts` in turn: the hash of their concatenation.
+fn id_hash(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in parts.iter().flat_map(|p| p.iter()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 impl MasterCf {
     /// Parse any bytes. Problems become [`Diagnostic`]s, never errors.
     pub fn parse(data: &[u8]) -> MasterCf {
@@ -297,120 +474,48 @@ impl MasterCf {
                 )
                 });
             }
-            let mut argv: Vec<NTok> = toks
-                .iter()
-                .map(|&(o, n)| NTok {
-                    text: text[o..o + n].to_vec(),
-                    off: o,
-                    raw: (o, o + n),
-                    braced: false,
-                })
-                .collect();
-            let mut warn = Vec::new();
-            let mut overrides = Vec::new();
-            let mut field = 8;
-            let mut options_end = toks[7].0 + toks[7].1;
-            while field < argv.len() {
-                let arg = argv[field].text.clone();
-                if arg.first() != Some(&b'-') || arg == b"--" {
-                    break;
-                }
-                // "-vo x" is "-v" "-o x"
-                if let Some(i) = arg.iter().skip(2).position(|&c| c == b'o').map(|i| i + 2) {
-                    let t = &argv[field];
-                    let mut rest = vec![b'-'];
-                    rest.extend_from_slice(&arg[i..]);
-                    let nt = NTok {
-                        text: rest,
-                        off: t.off + i - 1,
-                        raw: (t.off + i, t.raw.1),
-                        braced: false,
-                    };
-                    argv[field].text.truncate(i);
-                    argv[field].raw.1 = argv[field].off + i;
-                    argv.insert(field + 1, nt);
-                }
-                let arg = argv[field].text.clone();
-                if arg.get(1) != Some(&b'o') {
-                    options_end = argv[field].raw.1;
-                    field += 1;
-                    continue;
-                }
-                let opt_start = argv[field].raw.0;
-                let has_value;
-                if arg.len() > 2 {
-                    let t = &argv[field];
-                    let nt = NTok {
-                        text: arg[2..].to_vec(),
-                        off: t.off + 2,
-                        raw: t.raw,
-                        braced: false,
-                    };
-                    argv[field].text.truncate(2);
-                    argv.insert(field + 1, nt);
-                    field += 1;
-                    has_value = true;
-                } else if field + 1 < argv.len() {
-                    field += 1;
-                    has_value = true;
-                } else {
-                    has_value = false;
-                }
-                if has_value {
-                    let long_form = argv[field].text.first() == Some(&b'{');
-                    let mut name_value = None;
-                    if long_form {
-                        if let Some(e) = extract(&mut argv[field]) {
-                            warn.push(e);
-                        }
-                        let t = &argv[field];
-                        match split_nv(&t.text) {
-                            Err(e) => {
-                                warn.push(format!("{e}: \"{}\"", String::from_utf8_lossy(&t.text)))
-                            }
-                            Ok(((ns, ne), (vs, ve))) => {
-                                name_value = Some((t.text[ns..ne].to_vec(), t.off + vs, ve - vs));
-                                let mut nv = t.text[ns..ne].to_vec();
-                                nv.push(b'=');
-                                nv.extend_from_slice(&t.text[vs..ve]);
-                                argv[field].text = nv;
-                            }
-                        }
-                    } else if let Some(eq) = argv[field].text.iter().position(|&c| c == b'=') {
-                        let t = &argv[field];
-                        name_value =
-                            Some((t.text[..eq].to_vec(), t.off + eq + 1, t.text.len() - eq - 1));
-                    }
-                    options_end = argv[field].raw.1;
-                    if let Some((name, voff, vlen)) = name_value {
-                        let (line, _) = l.locate(voff);
-                        overrides.push(Override {
-                            name: String::from_utf8_lossy(&name).into_owned(),
-                            value: String::from_utf8_lossy(&text[voff..voff + vlen]).into_owned(),
-                            line,
-                            long_form,
-                            value_off: voff,
-                            value_len: vlen,
-                            span: (opt_start, argv[field].raw.1),
-                        });
-                    }
-                }
-                field += 1;
-            }
-            let arg_after_options = field < argv.len();
-            for t in argv.iter_mut().skip(field) {
-                if t.text.first() == Some(&b'{') {
-                    if let Some(e) = extract(t) {
-                        warn.push(e);
-                    }
-                }
-            }
-            for w in warn {
+            let e = entry(&text, &toks);
+            for w in e.warnings {
                 diags.push(diag(Severity::Warning, w));
             }
-            let st = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-            // kept for the run, thousands of them on a big host: no growth slack
-            overrides.shrink_to_fit();
+            let st = |b: &[u8]| CompactString::from(String::from_utf8_lossy(b));
+            let overrides: Box<[Override]> = e
+                .overrides
+                .iter()
+                .map(|o| Override {
+                    name: String::from_utf8_lossy(&o.name).into_owned(),
+                    value: st(&text[o.value_off..o.value_off + o.value_len]),
+                    line: l.locate(o.value_off).0,
+                    long_form: o.long_form,
+                    value_off: u32::try_from(o.value_off).unwrap_or(u32::MAX),
+                })
+                .collect();
+            let args: Vec<_> = e
+                .args
+                .iter()
+                .map(|t| String::from_utf8_lossy(&t.text))
+                .collect();
+            // the arguments are mostly the overrides again: keep only what else there is
+            let mut t = String::new();
+            let (mut k, mut j, mut raw) = (0, 0, false);
+            while k < args.len() {
+                if j < overrides.len()
+                    && args[k] == "-o"
+                    && args
+                        .get(k + 1)
+                        .is_some_and(|a| is_name_value(a, &overrides[j].name, &overrides[j].value))
+                {
+                    t.push('o');
+                    (k, j) = (k + 2, j + 1);
+                } else {
+                    t.push('r');
+                    t.push_str(&args[k]);
+                    k += 1;
+                    raw = true;
+                }
+                t.push('\0');
+            }
+            let args = (raw || j < overrides.len()).then(|| t.into_boxed_str());
             services.push(Service {
                 name: st(f[0]),
                 kind: st(f[1]),
@@ -420,25 +525,22 @@ impl MasterCf {
                 wakeup: st(f[5]),
                 maxproc: st(f[6]),
                 command: st(f[7]),
-                args: argv[8..].iter().map(|t| st(&t.text)).collect(),
                 overrides,
                 line: l.line(),
                 end_line: l.end_line(),
-                fields: toks[..8].to_vec(),
-                options_end,
-                arg_after_options,
-                logical: l,
+                args,
                 exact,
             });
         }
         services.shrink_to_fit();
         let mut phys = phys;
         phys.shrink_to_fit();
-        let mut by_id = HashMap::with_capacity(services.len());
-        for (i, s) in services.iter().enumerate() {
-            // later entries win, as in master(8)
-            by_id.insert(s.id(), i);
-        }
+        let mut by_id: Vec<(u64, usize)> = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (id_hash(&[s.name.as_bytes(), b"/", s.kind.as_bytes()]), i))
+            .collect();
+        by_id.sort_unstable();
         MasterCf {
             data: data.to_vec(),
             phys,
@@ -472,7 +574,7 @@ impl MasterCf {
 
     /// The entry with this `name/type` id (the last one when duplicated).
     pub fn get(&self, id: &str) -> Option<&Service> {
-        self.by_id.get(id).map(|&i| &self.services[i])
+        self.index(id).ok().map(|i| &self.services[i])
     }
 
     /// Warnings and fatal errors, in line order, with postconf's wording and line numbers.
@@ -497,26 +599,66 @@ impl MasterCf {
         o: &Override,
         off: usize,
     ) -> Option<(usize, usize)> {
-        if !s.exact || off > o.value_len {
+        // valid UTF-8: the value's text is its bytes
+        if !s.exact || off > o.value.len() {
             return None;
         }
-        let (line, file_off) = s.logical.locate(o.value_off + off);
+        let l = self.logical(s);
+        let value_off = match o.value_off {
+            u32::MAX => {
+                let j = s.overrides.iter().position(|x| std::ptr::eq(x, o))?;
+                let text = l.text(&self.data);
+                entry(&text, &tokenize(&text)).overrides[j].value_off
+            }
+            v => v as usize,
+        };
+        let (line, file_off) = l.locate(value_off + off);
         Some((line, file_off - self.line_start(line)))
     }
 
-    fn file_off(s: &Service, logical_off: usize) -> usize {
+    /// `(line, column)` of field `index` (0-based, below 8) of service `s`.
+    pub(crate) fn field_position(&self, s: &Service, index: usize) -> (usize, usize) {
+        let l = self.logical(s);
+        let text = l.text(&self.data);
+        let (line, off) = l.locate(tokenize(&text)[index].0);
+        (line, off - self.line_start(line))
+    }
+
+    /// The logical line of `s`, found again from the line index.
+    fn logical(&self, s: &Service) -> Logical {
+        lines::logical_at(&self.data, &self.phys, s.line, s.end_line)
+    }
+
+    /// Entry `i` parsed again for an edit: its logical line, the offsets of its 8 fields,
+    /// and its options with their offsets.
+    fn detail(&self, i: usize) -> (Logical, [(usize, usize); 8], Entry) {
+        let l = self.logical(&self.services[i]);
+        let text = l.text(&self.data);
+        let toks = tokenize(&text);
+        let e = entry(&text, &toks);
+        (l, std::array::from_fn(|k| toks[k]), e)
+    }
+
+    fn file_off(l: &Logical, logical_off: usize) -> usize {
         // offsets at a piece end map to the end of that piece
         if logical_off > 0 {
-            s.logical.locate(logical_off - 1).1 + 1
+            l.locate(logical_off - 1).1 + 1
         } else {
-            s.logical.locate(0).1
+            l.locate(0).1
         }
     }
 
+    /// The effective (last) entry with this `name/type` id.
     fn index(&self, id: &str) -> Result<usize, EditError> {
-        self.by_id
-            .get(id)
-            .copied()
+        let h = id_hash(&[id.as_bytes()]);
+        let from = self.by_id.partition_point(|&(x, _)| x < h);
+        let to = self.by_id.partition_point(|&(x, _)| x <= h);
+        // later entries win, as in master(8)
+        self.by_id[from..to]
+            .iter()
+            .rev()
+            .map(|&(_, i)| i)
+            .find(|&i| self.services[i].is_id(id))
             .ok_or_else(|| EditError::NoSuchService(id.to_string()))
     }
 
@@ -570,8 +712,8 @@ impl MasterCf {
     pub fn replace_entry(&mut self, id: &str, entry: &str) -> Result<(), EditError> {
         Self::check_entry(entry)?;
         let i = self.index(id)?;
-        let s = &self.services[i];
-        let first = s.logical.segs[0];
+        let l = self.logical(&self.services[i]);
+        let first = l.segs[0];
         let mut d = Vec::with_capacity(self.data.len() + entry.len());
         d.extend_from_slice(&self.data[..first.file_off]);
         d.extend_from_slice(entry.trim_end_matches('\n').as_bytes());
@@ -579,7 +721,7 @@ impl MasterCf {
         if self.data[first.file_off..pos].ends_with(b"\r") {
             pos -= 1;
         }
-        for seg in &s.logical.segs[1..] {
+        for seg in &l.segs[1..] {
             d.extend_from_slice(&self.data[pos..seg.file_off]);
             pos = skip_line(&self.data, seg.file_off);
         }
@@ -591,10 +733,10 @@ impl MasterCf {
     /// Remove the entry `id` (its lines; comment lines inside it are kept).
     pub fn remove_entry(&mut self, id: &str) -> Result<(), EditError> {
         let i = self.index(id)?;
-        let s = &self.services[i];
+        let l = self.logical(&self.services[i]);
         let mut d = Vec::with_capacity(self.data.len());
         let mut pos = 0;
-        for seg in &s.logical.segs {
+        for seg in &l.segs {
             d.extend_from_slice(&self.data[pos..seg.file_off]);
             pos = skip_line(&self.data, seg.file_off);
         }
@@ -614,10 +756,10 @@ impl MasterCf {
             return Err(EditError::InvalidName(new_name.to_string()));
         }
         let i = self.index(id)?;
-        let s = &self.services[i];
-        let start = s.logical.segs[0].file_off;
-        let end = start + s.fields[0].1;
-        let old_len = s.fields[0].1;
+        let (l, fields, _) = self.detail(i);
+        let start = l.segs[0].file_off;
+        let end = start + fields[0].1;
+        let old_len = fields[0].1;
         let mut ws_end = end;
         while ws_end < self.data.len() && self.data[ws_end] == b' ' {
             ws_end += 1;
@@ -656,9 +798,9 @@ impl MasterCf {
             return Err(EditError::InvalidValue(value.to_string()));
         }
         let i = self.index(id)?;
-        let s = &self.services[i];
-        let (off, len) = s.fields[index];
-        let start = Self::file_off(s, off);
+        let (l, fields, _) = self.detail(i);
+        let (off, len) = fields[index];
+        let start = Self::file_off(&l, off);
         let end = start + len;
         let mut ws_end = end;
         while ws_end < self.data.len() && self.data[ws_end] == b' ' {
@@ -707,17 +849,19 @@ impl MasterCf {
         let needs_braces = value.bytes().any(is_blank);
         let i = self.index(id)?;
         let s = &self.services[i];
-        if let Some(o) = s.overrides.iter().rev().find(|o| o.name == name) {
+        let (l, _, e) = self.detail(i);
+        if let Some(j) = s.overrides.iter().rposition(|o| o.name == name) {
+            let o = &e.overrides[j];
             let mut d = Vec::with_capacity(self.data.len() + value.len());
             if o.long_form || !needs_braces {
-                let a = Self::file_off(s, o.value_off);
-                let b = Self::file_off(s, o.value_off + o.value_len);
+                let a = Self::file_off(&l, o.value_off);
+                let b = Self::file_off(&l, o.value_off + o.value_len);
                 d.extend_from_slice(&self.data[..a]);
                 d.extend_from_slice(value.as_bytes());
                 d.extend_from_slice(&self.data[b..]);
             } else {
-                let a = Self::file_off(s, o.span.0);
-                let b = Self::file_off(s, o.span.1);
+                let a = Self::file_off(&l, o.span.0);
+                let b = Self::file_off(&l, o.span.1);
                 d.extend_from_slice(&self.data[..a]);
                 d.extend_from_slice(format!("-o {{ {name} = {value} }}").as_bytes());
                 d.extend_from_slice(&self.data[b..]);
@@ -731,15 +875,15 @@ impl MasterCf {
         } else {
             format!("-o {name}={value}")
         };
-        let anchor = Self::file_off(s, s.options_end);
-        let line_no = s.logical.locate(s.options_end.saturating_sub(1)).0;
+        let anchor = Self::file_off(&l, e.options_end);
+        let line_no = l.locate(e.options_end.saturating_sub(1)).0;
         let line = self.phys[line_no - 1];
         let rest_blank = self.data[anchor..line.end].iter().all(|&b| is_blank(b));
         // own-line layout: the last override starts its physical line
-        let own_line = s.overrides.last().and_then(|o| {
-            let st = Self::file_off(s, o.span.0);
-            let (l, _) = s.logical.locate(o.span.0);
-            let ls = self.line_start(l);
+        let own_line = e.overrides.last().and_then(|o| {
+            let st = Self::file_off(&l, o.span.0);
+            let (line, _) = l.locate(o.span.0);
+            let ls = self.line_start(line);
             self.data[ls..st]
                 .iter()
                 .all(|&b| is_blank(b))
@@ -779,12 +923,13 @@ impl MasterCf {
     /// the line with it; otherwise it is cut out with the blanks before it.
     pub fn remove_override(&mut self, id: &str, name: &str) -> Result<(), EditError> {
         let i = self.index(id)?;
-        let s = &self.services[i];
-        let spans: Vec<(usize, usize)> = s
+        let (l, _, e) = self.detail(i);
+        let spans: Vec<(usize, usize)> = self.services[i]
             .overrides
             .iter()
-            .filter(|o| o.name == name)
-            .map(|o| (Self::file_off(s, o.span.0), Self::file_off(s, o.span.1)))
+            .zip(&e.overrides)
+            .filter(|(o, _)| o.name == name)
+            .map(|(_, o)| (Self::file_off(&l, o.span.0), Self::file_off(&l, o.span.1)))
             .collect();
         if spans.is_empty() {
             return Err(EditError::NoSuchOverride(id.to_string(), name.to_string()));
@@ -849,6 +994,44 @@ fn split_nv(t: &[u8]) -> Result<super::main_cf::NameValue, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn args_are_kept_only_where_they_are_more_than_the_overrides() {
+        let m = MasterCf::parse(
+            b"a unix - - n - - x -o p=1\n  -o { q = 2 3 }\n\
+              b unix - - n - - x -v -o p=1 -o foo -o { bad } r=1 -- {  y z  } {}\n\
+              c unix - - n - - x -o p=1 -o p=1\n\
+              d unix - - n - - x\n",
+        );
+        let s = m.services();
+        assert_eq!(s[0].args(), ["-o", "p=1", "-o", "q=2 3"]);
+        assert!(s[0].args.is_none() && s[2].args.is_none() && s[3].args.is_none());
+        assert_eq!(
+            s[1].args(),
+            ["-v", "-o", "p=1", "-o", "foo", "-o", "bad", "r=1", "--", "y z", ""]
+        );
+        assert_eq!(s[2].args(), ["-o", "p=1", "-o", "p=1"]);
+        assert!(s[3].args().is_empty());
+    }
+
+    #[test]
+    fn override_position_past_the_offsets_kept_parses_the_entry_again() {
+        let m = MasterCf::parse(b"# c\na unix - - n - - x\n  -o p=1\n  -o { q = vw }\n");
+        let mut s = m.services()[0].clone();
+        let want = m.override_position(&s, &s.overrides[1], 1);
+        assert_eq!(want, Some((4, 12)));
+        s.overrides[1].value_off = u32::MAX;
+        assert_eq!(m.override_position(&s, &s.overrides[1], 1), want);
+    }
+
+    #[test]
+    fn ids_are_found_by_hash_and_checked() {
+        let m = MasterCf::parse(b"a/b c - - n - - x\na b/c - - n - - y\na/b c - - n - - z\n");
+        assert_eq!(m.get("a/b/c").map(|s| s.command.as_str()), Some("z"));
+        assert_eq!(m.get("a/b/c").map(|s| s.line), Some(3));
+        assert!(m.get("a/b").is_none() && m.get("").is_none() && m.get("a/b/").is_none());
+        assert_eq!(id_hash(&[b"ab", b"/", b"c"]), id_hash(&[b"ab/c"]));
+    }
 
     #[test]
     fn get_and_edits_use_the_last_entry_of_an_id() {

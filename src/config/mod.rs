@@ -7,7 +7,8 @@
 //!   above, comment and blank lines inside an entry are skipped without ending it, an
 //!   indented line with no entry above is skipped with a warning, there are no
 //!   end-of-line comments, and text stops at a NUL byte.
-//! * Values are `String`s (lossy where the file is not UTF-8); storage stays bytes.
+//! * Values are `String`s, and master.cf fields and `-o` values inline `CompactString`s
+//!   (lossy where the file is not UTF-8); storage stays bytes.
 //! * [`Expander`] / [`expand`] implement `$name` expansion; [`map_refs`] finds every
 //!   lookup table; [`show_main`] / [`show_master`] print `postconf -n` / `-M`.
 //! * Edits (`set`, `remove`, `comment_out`, `replace_at`, `add_entry`, `replace_entry`,

@@ -51,13 +51,14 @@ pub fn show_master(master: &MasterCf) -> String {
         }
         let mut in_options = true;
         let mut k = 0;
-        while k < s.args.len() {
-            let a = &s.args[k];
+        let args = s.args();
+        while k < args.len() {
+            let a = &args[k];
             if in_options {
                 if !a.starts_with('-') || a == "--" {
                     in_options = false;
-                } else if a.as_bytes().get(1) == Some(&b'o') && k + 1 < s.args.len() {
-                    let v = &s.args[k + 1];
+                } else if a.as_bytes().get(1) == Some(&b'o') && k + 1 < args.len() {
+                    let v = &args[k + 1];
                     line.push(' ');
                     line.push_str(a);
                     line.push(' ');

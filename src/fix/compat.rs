@@ -87,8 +87,8 @@ impl Planner for CompatibilityLevel {
             if let Some(m) = &draft.master {
                 for s in m.services() {
                     if s.chroot == "-" && s.exact {
-                        let (line, off) = s.logical.locate(s.fields[4].0);
-                        chroots.push((s.id(), line, off - m.line_start(line)));
+                        let (line, column) = m.field_position(s, 4);
+                        chroots.push((s.id(), line, column));
                     }
                 }
             }

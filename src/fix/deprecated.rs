@@ -438,7 +438,7 @@ impl DeprecatedParameter {
                     .override_position(s, o, 0)
                     .filter(|(_, col)| !o.long_form && *col > d.name.len())
                     .map(|(line, col)| (line, col - 1 - d.name.len()));
-                todo.push((s.id(), d, o.value.clone(), act, pos));
+                todo.push((s.id(), d, o.value.to_string(), act, pos));
             }
         }
         let Some(m) = draft.master.as_mut() else {

@@ -151,7 +151,7 @@ impl MasterInternalServices {
             .services()
             .iter()
             .filter(|s| s.command == "tlsproxy" && s.kind == "unix" && s.maxproc != "0")
-            .map(|s| (s.id(), s.maxproc.clone()))
+            .map(|s| (s.id(), s.maxproc.to_string()))
             .collect();
         for (id, old) in ids {
             if m.set_field(&id, 6, "0").is_ok() {
@@ -220,7 +220,7 @@ impl MasterInternalServices {
                     *d == s.command && !(target >= *since && until.is_none_or(|u| target < u))
                 })
             })
-            .map(|s| (s.id(), s.command.clone()))
+            .map(|s| (s.id(), s.command.to_string()))
             .collect();
         for (id, daemon) in gone {
             let summary = format!(

@@ -208,7 +208,7 @@ impl Planner for UnknownParameter {
         for s in m.services() {
             for o in &s.overrides {
                 if unknown(&o.name) && !todo.iter().any(|(i, n, _)| *i == s.id() && *n == o.name) {
-                    todo.push((s.id(), o.name.clone(), o.value.clone()));
+                    todo.push((s.id(), o.name.clone(), o.value.to_string()));
                 }
             }
         }
