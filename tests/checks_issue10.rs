@@ -343,7 +343,7 @@ fn no_broken_sentences_on_any_fixture_root() {
             }
             // a sentence may start with a name (postfix-ldap, smtpd_use_tls), not with
             // a plain lower-case word ("the -o ... override")
-            for text in [&f.summary, hint] {
+            for text in [f.summary.as_str(), hint.as_str()] {
                 let first = text.split(' ').next().unwrap_or("");
                 let plain_word = !first.is_empty()
                     && first.chars().all(|c| c.is_ascii_lowercase())

@@ -112,7 +112,7 @@ fn names(f: &Finding) -> Vec<String> {
         }
     }
     if let Some(t) = &l.text {
-        v.push(t.clone());
+        v.push(t.to_string());
     }
     v
 }

@@ -27,7 +27,7 @@ use super::common;
 use super::{Check, CheckDocs};
 use crate::config::{ConfigFile, Expander, MapRef, Service};
 use crate::facts::{lmdb_value, params, Facts, Instance, ALIAS_PARAMS};
-use crate::finding::{Finding, FixInfo, Related, Severity};
+use crate::finding::{Finding, FixInfo, Link, Related, Severity};
 
 pub struct BerkeleyDbMap;
 
@@ -44,6 +44,14 @@ const LMDB_LINK: (&str, &str) = (
     "https://www.postfix.org/LMDB_README.html",
     "Postfix LMDB support",
 );
+
+/// [`LMDB_LINK`] as a finding's link (static texts: nothing allocated per finding).
+fn lmdb_link() -> Link {
+    Link {
+        url: arcstr::literal!(LMDB_LINK.0),
+        title: arcstr::literal!(LMDB_LINK.1),
+    }
+}
 
 impl Check for BerkeleyDbMap {
     fn id(&self) -> &'static str {
@@ -321,6 +329,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
     }
     drop(index);
     let mut sourceless_done: HashSet<String> = HashSet::new();
+    let mut hints = common::SharedTexts::default();
     // about one finding per place (and a few more for the instance): thousands on a big
     // host, reserved once instead of doubled (a doubling holds old and new at once)
     out.reserve(grouped.len() + 8);
@@ -347,7 +356,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         let mut f = common::finding_at_lines(
             ID,
             Severity::High,
-            "Berkeley DB table on a target without Berkeley DB",
+            arcstr::literal!("Berkeley DB table on a target without Berkeley DB"),
             inst,
             file,
             line,
@@ -450,9 +459,10 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             ),
             (None, None) => format!("change the type of `{}` to lmdb", first.text),
         };
+        let mut hint;
         if tables.iter().all(|t| t.cache) {
             f.fix = FixInfo::safe();
-            f.remediation.hint = format!(
+            hint = format!(
                 "{install}{rewrite} and reload Postfix: the cache is recreated \
                  empty."
             );
@@ -470,12 +480,12 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             } else {
                 "Postfix cannot open these tables until then"
             };
-            f.remediation.hint = format!(
+            hint = format!(
                 "{install}{rewrite}, rebuild the tables as lmdb (the .lmdb files \
                  are created next to the text sources), reload Postfix; {when}."
             );
             if !stale.is_empty() {
-                f.remediation.hint.push_str(&format!(
+                hint.push_str(&format!(
                     " But {} changed after its .db was last built, so the table Postfix \
                      uses now may differ from the text, and an lmdb table built from the \
                      text would change what Postfix does: fix compares the two and switches \
@@ -486,7 +496,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             }
         } else {
             f.fix = FixInfo::none();
-            f.remediation.hint = format!(
+            hint = format!(
                 "{install}{rewrite}, but first recreate the text source of {} ({}): \
                  without it the table cannot be rebuilt as lmdb.",
                 missing.join(", "),
@@ -497,9 +507,10 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                 }
             );
         }
-        f.remediation.hint = capitalise(&f.remediation.hint);
+        // the same few hints in thousands of findings: one string each
+        f.remediation.hint = hints.get(&capitalise(&hint));
         f.remediation.commands = commands;
-        f.links.push(common::link(LMDB_LINK.0, LMDB_LINK.1));
+        f.links.push(lmdb_link());
         let defining_text = f.location.text.clone().unwrap_or_default();
         f.key = Finding::key_from(
             ID,
@@ -566,7 +577,8 @@ fn sourceless(inst: &Instance, r: &MapRef, t: &Table, consequence: &str) -> Find
     f.remediation.hint = format!(
         "While Berkeley DB is still installed, dump the table to a text source ({dump} -s), \
          check it, then build it as lmdb."
-    );
+    )
+    .into();
     f.remediation.commands = vec![
         common::argv(&[
             "sh",
@@ -657,7 +669,8 @@ fn builtin_caches(
         f.remediation.hint = format!(
             "Set {param} = {lmdb} in main.cf (the cache is recreated; LMDB caches grow as \
              needed)."
-        );
+        )
+        .into();
         f.remediation.commands = vec![
             common::fix_command(ID),
             common::postconf_command(inst, &[&format!("{param}={lmdb}")]),
@@ -674,7 +687,7 @@ fn builtin_caches(
                 "built-in default",
             ],
         );
-        f.links.push(common::link(LMDB_LINK.0, LMDB_LINK.1));
+        f.links.push(lmdb_link());
         out.push(f);
     }
 }
@@ -769,7 +782,8 @@ fn default_type(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
     f.remediation.hint =
         "Set default_database_type = lmdb (postfix-lmdb installed), and give alias_maps and \
          alias_database an explicit lmdb: type, then run newaliases."
-            .to_string();
+            .to_string()
+            .into();
     let mut set = vec!["default_database_type=lmdb".to_string()];
     for p in ALIAS_PARAMS {
         if main.get(p).is_none() {

@@ -185,7 +185,7 @@ impl RestrictionUse {
         f.location.end_line = Some(self.end_line);
         f.location.service = self.service.clone();
         f.location.parameter = Some(self.parameter.clone());
-        f.location.text = Some(self.token.clone());
+        f.location.text = Some(self.token.clone().into());
         f.related
             .push(crate::finding::Related::file(self.file.clone()));
     }

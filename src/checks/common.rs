@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{written_lines, ConfigFile, MapRef, Override, Param, Service};
 use crate::facts::{Facts, Instance};
-use crate::finding::{Finding, Link, Related, Severity};
+use crate::finding::{ArcStr, Finding, Link, Related, Severity};
 
 /// Fill a finding's [`Location::lines`](crate::finding::Location) with the file's
 /// physical lines at its location (`line..=end_line`), which the text report quotes
@@ -36,7 +36,13 @@ pub fn quote_as_written(facts: &Facts, f: &mut Finding) {
         let b = facts.root.read(path).ok()?;
         Some(written_lines(&b, line, end))
     });
-    f.location.lines = text.filter(|t| !t.is_empty());
+    // most findings quote the very lines their text is: share that string
+    f.location.lines = text
+        .filter(|t| !t.is_empty())
+        .map(|t| match &f.location.text {
+            Some(same) if **same == *t => same.clone(),
+            _ => t.into(),
+        });
 }
 
 /// System path of an instance's main.cf or master.cf.
@@ -87,7 +93,7 @@ pub fn place(inst: &Instance, file: ConfigFile, line: usize) -> String {
 pub fn finding_at_lines(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     file: ConfigFile,
     line: usize,
@@ -98,7 +104,7 @@ pub fn finding_at_lines(
     f.location.file = Some(path.clone());
     f.location.line = Some(line);
     f.location.end_line = Some(end_line.max(line));
-    f.location.text = Some(config_lines(inst, file, line, end_line));
+    f.location.text = Some(config_lines(inst, file, line, end_line).into());
     f.related.push(Related::file(path));
     f
 }
@@ -107,7 +113,7 @@ pub fn finding_at_lines(
 pub fn at_param(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     p: &Param,
 ) -> Finding {
@@ -128,7 +134,7 @@ pub fn at_param(
 pub fn at_service(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     s: &Service,
 ) -> Finding {
@@ -150,7 +156,7 @@ pub fn at_service(
 pub fn at_override(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     s: &Service,
     o: &Override,
@@ -174,7 +180,7 @@ pub fn at_override(
 pub fn at_map_ref(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     r: &MapRef,
 ) -> Finding {
@@ -182,6 +188,23 @@ pub fn at_map_ref(
     f.location.parameter = Some(r.parameter.clone());
     f.location.service = r.service.clone();
     f
+}
+
+/// Texts a check makes once and gives to many findings: the same text is the same
+/// shared string (a hint repeated in thousands of findings is held once).
+#[derive(Default)]
+pub struct SharedTexts(std::collections::HashSet<ArcStr>);
+
+impl SharedTexts {
+    /// The shared string with this text, made on first use.
+    pub fn get(&mut self, text: &str) -> ArcStr {
+        if let Some(s) = self.0.get(text) {
+            return s.clone();
+        }
+        let s = ArcStr::from(text);
+        self.0.insert(s.clone());
+        s
+    }
 }
 
 /// The sentence findings on a file carry when the upgrade replaces that file with the
@@ -215,8 +238,8 @@ pub fn argv(parts: &[&str]) -> Vec<String> {
 /// A documentation link.
 pub fn link(url: &str, title: &str) -> Link {
     Link {
-        url: url.to_string(),
-        title: title.to_string(),
+        url: url.to_string().into(),
+        title: title.to_string().into(),
     }
 }
 

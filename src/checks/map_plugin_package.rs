@@ -266,7 +266,7 @@ fn finding(
     f.location.line = Some(first.line);
     f.location.service = first.service.clone();
     f.location.parameter = Some(first.parameter.clone());
-    f.location.text = Some(first.text.clone());
+    f.location.text = Some(first.text.clone().into());
     f.key = Finding::key_from(ID, &[&inst.config_directory.display().to_string(), pkg]);
     let mut files: BTreeSet<String> = refs
         .iter()
@@ -280,14 +280,16 @@ fn finding(
         f.remediation.hint = format!(
             "Install {pkg} now (it exists on RHEL {}); leapp then upgrades it with postfix.",
             facts.source.major
-        );
+        )
+        .into();
         f.remediation.commands = vec![vec!["dnf".into(), "install".into(), pkg.into()]];
     } else {
         f.remediation.hint = format!(
             "{pkg} does not exist on RHEL {}: add it to {LEAPP_TO_INSTALL} so leapp installs it \
              during the upgrade (one package name per line).",
             facts.source.major
-        );
+        )
+        .into();
         f.remediation.commands = vec![vec![
             "sh".into(),
             "-c".into(),

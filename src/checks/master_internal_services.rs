@@ -158,7 +158,7 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
         );
         f.location.service = Some(format!("{}/{}", svc.name, svc.kind));
         // the entry to add (the text report quotes only lines the file has)
-        f.location.text = Some(svc.entry.to_string());
+        f.location.text = Some(svc.entry.to_string().into());
         f.key = Finding::key_from(
             ID,
             &[
@@ -172,8 +172,11 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
             "Nothing to do by hand. To have it before the upgrade anyway, add the stock \
              entry (the command below writes the line the upgrade would add)."
                 .to_string()
+                .into()
         } else {
-            "Add the stock entry to master.cf (the command below writes it).".to_string()
+            "Add the stock entry to master.cf (the command below writes it)."
+                .to_string()
+                .into()
         };
         f.remediation.commands = commands(
             facts,
@@ -243,7 +246,7 @@ fn tlsproxy_limit(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut V
         f.location.line = Some(s.line);
         f.location.end_line = Some(s.end_line);
         f.location.service = Some(s.id());
-        f.location.text = Some(s.maxproc.clone());
+        f.location.text = Some(s.maxproc.clone().into());
         f.key = Finding::key_from(ID, &[&catalog_data::master_path(inst), "tlsproxy", &s.id()]);
         f.remediation.hint = "Set the process limit (7th field) of tlsproxy to 0.".into();
         f.remediation.commands = commands(
@@ -355,7 +358,8 @@ fn chroot_dash(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec<
         } else {
             ""
         }
-    );
+    )
+    .into();
     let cmds = dashed
         .iter()
         .map(|s| {
@@ -409,8 +413,8 @@ fn gone_daemons(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec
         f.location.line = Some(s.line);
         f.location.end_line = Some(s.end_line);
         f.location.service = Some(s.id());
-        f.location.text = Some(s.command.clone());
-        f.remediation.hint = format!("Remove or comment out the {} entry.", s.id());
+        f.location.text = Some(s.command.clone().into());
+        f.remediation.hint = format!("Remove or comment out the {} entry.", s.id()).into();
         f.fix = FixInfo::review();
         out.push(f);
     }

@@ -122,12 +122,13 @@ fn finding(facts: &Facts, inst: &Instance, r: &MapRef, yp_conf: bool) -> Finding
     f.location.line = Some(r.line);
     f.location.service = r.service.clone();
     f.location.parameter = Some(r.parameter.clone());
-    f.location.text = Some(r.text.clone());
+    f.location.text = Some(r.text.clone().into());
     f.related.push(Related::file(file.display().to_string()));
     f.remediation.hint = format!(
         "Remove {} from {} (postconf -e, or edit the file). {}",
         r.text, r.parameter, nis_hint
-    );
+    )
+    .into();
     // `fix --unsafe` removes a list member written literally in main.cf; inside a
     // restriction, a wrapper, a $name or a master.cf -o it is a person's edit
     let classes: Vec<&str> = inst

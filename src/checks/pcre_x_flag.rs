@@ -163,13 +163,14 @@ impl Check for PcreXFlag {
                     f.location.file = Some(r.name.clone());
                     f.location.line = Some(u.line);
                     f.location.end_line = Some(u.line);
-                    f.location.text = Some(u.pattern.clone());
+                    f.location.text = Some(u.pattern.clone().into());
                     f.related.push(Related::file(r.name.clone()));
                     f.remediation.hint = format!(
                         "Remove the X flag from the pattern on line {} of {} and confirm the \
                          pattern has no unknown backslash escape; then test with postmap -q.",
                         u.line, r.name
-                    );
+                    )
+                    .into();
                     f.links.push(Link {
                         url: "https://www.postfix.org/pcre_table.5.html".into(),
                         title: "pcre_table(5)".into(),

@@ -143,7 +143,8 @@ impl Check for Rhel8DefaultOverrides {
                 f.remediation.hint = format!(
                     "To keep the RHEL 8 behaviour, set it explicitly: postconf -e \
                      '{name}={old}'. Otherwise nothing to do."
-                );
+                )
+                .into();
                 f.remediation.commands.push(vec![
                     "postconf".into(),
                     "-e".into(),
@@ -151,8 +152,8 @@ impl Check for Rhel8DefaultOverrides {
                 ]);
                 f.fix = FixInfo::safe();
                 f.links.push(Link {
-                    url: format!("https://www.postfix.org/postconf.5.html#{name}"),
-                    title: format!("postconf(5): {name}"),
+                    url: format!("https://www.postfix.org/postconf.5.html#{name}").into(),
+                    title: format!("postconf(5): {name}").into(),
                 });
                 out.push(f);
             }

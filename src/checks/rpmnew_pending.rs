@@ -183,7 +183,8 @@ fn leftover_finding(facts: &Facts, path: &Path) -> Finding {
     f.remediation.hint = format!(
         "Compare {name} with {base} (postconf -c on a copy, or diff), merge what you need \
          into {base}, then delete {name}."
-    );
+    )
+    .into();
     f.remediation
         .commands
         .push(vec!["diff".into(), "-u".into(), base.clone(), name.clone()]);
@@ -242,8 +243,9 @@ fn prediction(facts: &Facts) -> Option<Finding> {
             f.related.push(Related::file(p.display().to_string()));
         }
     }
-    f.remediation.hint =
-        "Nothing to do; after the upgrade, review any new .rpmnew files.".to_string();
+    f.remediation.hint = "Nothing to do; after the upgrade, review any new .rpmnew files."
+        .to_string()
+        .into();
     Some(f)
 }
 

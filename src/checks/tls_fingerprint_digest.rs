@@ -440,7 +440,7 @@ impl Check for TlsFingerprintDigest {
                 f.location.line = (h.line > 0).then_some(h.line);
                 f.location.service = h.service.clone();
                 f.location.parameter = Some(h.parameter.clone());
-                f.location.text = Some(h.first.clone());
+                f.location.text = Some(h.first.clone().into());
                 f.key = Finding::key_from(
                     ID,
                     &[
@@ -458,7 +458,8 @@ impl Check for TlsFingerprintDigest {
                     "Set {digest} = md5 explicitly now (it keeps today's behaviour on every \
                      version), or replace the fingerprints with sha256 ones and set {digest} \
                      = sha256."
-                );
+                )
+                .into();
                 f.remediation.commands.push(vec![
                     "postconf".into(),
                     "-e".into(),

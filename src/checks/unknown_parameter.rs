@@ -360,7 +360,8 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                 f.remediation.hint = format!(
                     "If `{s}` was meant, rename the parameter (this changes behaviour: \
                      review); otherwise remove the line."
-                );
+                )
+                .into();
                 f.remediation.commands = vec![common::postconf_command(
                     inst,
                     &[&format!("{s}={}", p.value)],
@@ -390,7 +391,8 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                 f.remediation.hint = match sugg {
                     Some(sg) => format!(
                         "If `{sg}` was meant, rename this -o (review); otherwise remove it."
-                    ),
+                    )
+                    .into(),
                     None => "Remove this -o option: the target ignores it.".into(),
                 };
                 f.remediation.commands = vec![common::postconf_command(

@@ -374,10 +374,7 @@ fn group_entry<'a>(
     let mut related_total = 0;
     for f in members {
         let file = f.location.file.as_deref().map(|t| ("file", t));
-        let rel = f
-            .related
-            .iter()
-            .map(|r| (r.scheme.as_str(), r.title.as_str()));
+        let rel = f.related.iter().map(|r| (r.scheme, r.title.as_str()));
         for (scheme, title) in file.into_iter().chain(rel) {
             if seen.insert((scheme, title)) {
                 related_total += 1;
@@ -453,7 +450,7 @@ fn entry<'a>(
         .related
         .iter()
         .map(|r| Resource {
-            scheme: &r.scheme,
+            scheme: r.scheme,
             title: &r.title,
         })
         .collect();

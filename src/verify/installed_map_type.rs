@@ -97,7 +97,8 @@ impl Check for InstalledMapType {
                 f.remediation.hint = format!(
                     "Rebuild each {t}: table as lmdb: (`postmap lmdb:FILE` from its text \
                      source) or texthash:, and change the references listed."
-                );
+                )
+                .into();
                 f.related.push(Related::package("postfix"));
                 f.key = Finding::key_from(ID, &[&inst.config_directory.display().to_string(), t]);
                 out.push(f);

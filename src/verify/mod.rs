@@ -63,9 +63,9 @@ impl Check for Installed {
             for cmd in &mut f.remediation.commands {
                 *cmd = fix_after_upgrade(facts, std::mem::take(cmd));
             }
-            f.title = installed_words(&f.title);
+            f.title = installed_words(&f.title).into();
             f.summary = installed_words(&f.summary);
-            f.remediation.hint = installed_words(&f.remediation.hint);
+            f.remediation.hint = installed_words(&f.remediation.hint).into();
         }
         out
     }

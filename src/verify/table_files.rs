@@ -185,7 +185,7 @@ fn table_finding(
              so every lookup through it fails with a temporary error.",
             common::place(inst, first.file, first.line)
         );
-        f.remediation.hint = format!("Restore {name}, or remove the reference.");
+        f.remediation.hint = format!("Restore {name}, or remove the reference.").into();
         return Some(f);
     };
     let indexed = format!("{name}{suffix}");
@@ -208,14 +208,15 @@ fn table_finding(
             );
             if source.is_some() {
                 f.remediation.hint =
-                    format!("Build it from its text source: `{build} {t}:{name}`.");
+                    format!("Build it from its text source: `{build} {t}:{name}`.").into();
                 f.remediation.commands.push(command);
                 f.fix = FixInfo::none();
             } else {
                 f.remediation.hint = format!(
                     "Its text source {name} does not exist either: restore the source (from a \
                      backup or the host it came from), then run `{build} {t}:{name}`."
-                );
+                )
+                .into();
             }
             f
         }
@@ -233,7 +234,7 @@ fn table_finding(
                 common::place(inst, first.file, first.line)
             );
             f.remediation.hint =
-                format!("Rebuild it: `{build} {t}:{name}`, then `postfix reload`.");
+                format!("Rebuild it: `{build} {t}:{name}`, then `postfix reload`.").into();
             f.remediation.commands.push(command);
             f.remediation
                 .commands
