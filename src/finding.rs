@@ -64,8 +64,8 @@ pub struct Location {
     pub line: Option<usize>,
     pub end_line: Option<usize>,
     /// master.cf service as `name/type`.
-    pub service: Option<String>,
-    pub parameter: Option<String>,
+    pub service: Option<ArcStr>,
+    pub parameter: Option<ArcStr>,
     /// The offending text, as written.
     pub text: Option<ArcStr>,
     /// The file's physical lines `line..=end_line` exactly as written, which the text
@@ -229,10 +229,7 @@ impl Finding {
             s.shrink_to_fit();
         }
         let l = &mut self.location;
-        for s in [&mut l.file, &mut l.service, &mut l.parameter]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(s) = &mut l.file {
             s.shrink_to_fit();
         }
         self.related.shrink_to_fit();

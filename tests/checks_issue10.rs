@@ -176,7 +176,7 @@ fn every_removed_parameter_postconf_calls_unused_is_reported() {
         reported.extend(
             run_at(id, &root, Some("10"))
                 .into_iter()
-                .filter_map(|f| f.location.parameter),
+                .filter_map(|f| f.location.parameter.map(|p| p.to_string())),
         );
     }
     let missed: Vec<&String> = unused

@@ -554,7 +554,7 @@ fn findings_with_repeats() -> Vec<Finding> {
         f.location.file = Some("/etc/postfix/master.cf".into());
         f.location.line = Some(30 + 3 * i);
         f.location.end_line = Some(30 + 3 * i);
-        f.location.service = Some(format!("10.0.0.{i}:smtp/inet"));
+        f.location.service = Some(format!("10.0.0.{i}:smtp/inet").into());
         f.location.text = Some(
             format!("  -o {{ smtpd_client_restrictions = check_client_access hash:{table} }}")
                 .into(),

@@ -27,7 +27,7 @@ use super::common;
 use super::{Check, CheckDocs};
 use crate::config::{ConfigFile, Expander, MapRef, Service};
 use crate::facts::{lmdb_value, params, Facts, Instance, ALIAS_PARAMS};
-use crate::finding::{Finding, FixInfo, Link, Related, Severity};
+use crate::finding::{ArcStr, Finding, FixInfo, Link, Related, Severity};
 
 pub struct BerkeleyDbMap;
 
@@ -127,7 +127,7 @@ enum DefAt {
     /// The built-in default of this parameter (main.cf does not set it).
     Default(String),
     /// No exact place (not valid UTF-8): grouped by the use.
-    Use(ConfigFile, usize, String, Option<String>, String),
+    Use(ConfigFile, usize, ArcStr, Option<ArcStr>, ArcStr),
 }
 
 /// The parameter whose built-in default gives a reference its type, if it does.
@@ -209,7 +209,7 @@ fn usage(facts: &Facts, inst: &Instance, all_refs: &[MapRef]) -> Usage {
         if !read.insert(r.name.clone()) {
             continue;
         }
-        if let Ok(text) = facts.root.read_to_string(&r.name) {
+        if let Ok(text) = facts.root.read_to_string(r.name.as_str()) {
             if text
                 .lines()
                 .any(|l| !l.trim_start().starts_with('#') && is_unverified(l))
@@ -259,15 +259,16 @@ fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
     // each of the two paths resolved and stat-ed once (thousands of tables on a big host)
     let (source, db) = if file {
         (
-            facts.root.stat(&r.name).ok(),
+            facts.root.stat(r.name.as_str()).ok(),
             facts.root.stat(format!("{}.db", r.name)).ok(),
         )
     } else {
         (None, None)
     };
     Table {
-        name: r.name.clone(),
-        alias: ALIAS_PARAMS.contains(&r.parameter.as_str()) || aliases.contains(&r.name),
+        name: r.name.to_string(),
+        alias: ALIAS_PARAMS.contains(&r.parameter.as_str())
+            || aliases.iter().any(|a| *a == *r.name),
         cache,
         source: source.is_some(),
         db: db.is_some(),
@@ -281,9 +282,9 @@ fn rebuild(t: &Table) -> Vec<String> {
 }
 
 fn describe_use(inst: &Instance, r: &MapRef) -> String {
-    let mut what = r.text.clone();
+    let mut what = r.text.to_string();
     for w in r.wrappers.iter().rev() {
-        what = if w == "proxy" {
+        what = if *w == "proxy" {
             format!("proxy:{what}")
         } else {
             format!("{what} (in {w}:{{...}})")
@@ -291,7 +292,7 @@ fn describe_use(inst: &Instance, r: &MapRef) -> String {
     }
     let owner = match &r.service {
         Some(s) => format!("{s} -o {}", r.parameter),
-        None => r.parameter.clone(),
+        None => r.parameter.to_string(),
     };
     format!(
         "- {}: {owner} = ...{what}",
@@ -310,7 +311,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
     let all_refs = facts.map_refs(inst);
     let aliases = facts.alias_tables(inst);
     let u = usage(facts, inst, all_refs);
-    let refs: Vec<&MapRef> = all_refs.iter().filter(|r| is_bdb(&r.map_type)).collect();
+    let refs: Vec<&MapRef> = all_refs.iter().filter(|r| is_bdb(r.map_type)).collect();
     let master = inst.master();
 
     // Group references by where their type is written, groups in the order of their
@@ -373,7 +374,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             .type_at
             .as_ref()
             .map(|s| s.text.clone())
-            .unwrap_or_else(|| first.map_type.clone());
+            .unwrap_or_else(|| first.map_type.into());
         let mut summary = if let Some(p) = builtin {
             let uses: Vec<String> = group.iter().map(|r| describe_use(inst, r)).collect();
             let default = facts.default_value(inst, p).unwrap_or_default();
@@ -645,7 +646,7 @@ fn builtin_caches(
             inst,
             s,
         );
-        f.location.parameter = Some(param.to_string());
+        f.location.parameter = Some(param.to_string().into());
         let why_used = if param == "postscreen_cache_map" {
             format!("{} runs postscreen(8)", s.id())
         } else {

@@ -5,6 +5,7 @@
 //! They only fill in data. Severity, summary and remediation stay the check's choice.
 use std::path::{Path, PathBuf};
 
+pub use crate::config::SharedTexts;
 use crate::config::{written_lines, ConfigFile, MapRef, Override, Param, Service};
 use crate::facts::{Facts, Instance};
 use crate::finding::{ArcStr, Finding, Link, Related, Severity};
@@ -126,7 +127,7 @@ pub fn at_param(
         p.line,
         p.end_line,
     );
-    f.location.parameter = Some(p.name.clone());
+    f.location.parameter = Some(p.name.clone().into());
     f
 }
 
@@ -147,7 +148,7 @@ pub fn at_service(
         s.line,
         s.end_line,
     );
-    f.location.service = Some(s.id());
+    f.location.service = Some(s.id().into());
     f
 }
 
@@ -170,8 +171,8 @@ pub fn at_override(
         o.line,
         o.line,
     );
-    f.location.service = Some(s.id());
-    f.location.parameter = Some(o.name.clone());
+    f.location.service = Some(s.id().into());
+    f.location.parameter = Some(o.name.clone().into());
     f
 }
 
@@ -188,23 +189,6 @@ pub fn at_map_ref(
     f.location.parameter = Some(r.parameter.clone());
     f.location.service = r.service.clone();
     f
-}
-
-/// Texts a check makes once and gives to many findings: the same text is the same
-/// shared string (a hint repeated in thousands of findings is held once).
-#[derive(Default)]
-pub struct SharedTexts(std::collections::HashSet<ArcStr>);
-
-impl SharedTexts {
-    /// The shared string with this text, made on first use.
-    pub fn get(&mut self, text: &str) -> ArcStr {
-        if let Some(s) = self.0.get(text) {
-            return s.clone();
-        }
-        let s = ArcStr::from(text);
-        self.0.insert(s.clone());
-        s
-    }
 }
 
 /// The sentence findings on a file carry when the upgrade replaces that file with the

@@ -330,8 +330,8 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
     f.location.file = Some(at.file.clone());
     f.location.line = Some(at.line);
     f.location.end_line = Some(at.end_line);
-    f.location.service = svc.map(|s| s.id());
-    f.location.parameter = Some(d.name.to_string());
+    f.location.service = svc.map(|s| s.id().into());
+    f.location.parameter = Some(d.name.to_string().into());
     f.location.text = Some(setting.into());
     f.related.push(Related::file(at.file.clone()));
     f.remediation.hint = match svc {

@@ -73,7 +73,7 @@ impl Check for MapPluginPackage {
             // package → (map type, references)
             let mut groups: BTreeMap<&'static str, (String, Vec<&MapRef>)> = BTreeMap::new();
             for r in facts.map_refs(inst) {
-                let Some(pkg) = path.plugin_package(&r.map_type) else {
+                let Some(pkg) = path.plugin_package(r.map_type) else {
                     continue;
                 };
                 if target.required_packages.contains(&pkg) {
@@ -81,7 +81,7 @@ impl Check for MapPluginPackage {
                 }
                 groups
                     .entry(pkg)
-                    .or_insert_with(|| (r.map_type.clone(), Vec::new()))
+                    .or_insert_with(|| (r.map_type.to_string(), Vec::new()))
                     .1
                     .push(r);
             }
@@ -238,9 +238,9 @@ fn finding(
             .unwrap_or_default();
         let place = format!("{}:{} {}{svc}", file_of(r).display(), r.line, r.parameter);
         match places.iter_mut().find(|(p, _)| *p == place) {
-            Some((_, tables)) if tables.contains(&r.text) => {}
-            Some((_, tables)) => tables.push(r.text.clone()),
-            None => places.push((place, vec![r.text.clone()])),
+            Some((_, tables)) if tables.iter().any(|t| *t == *r.text) => {}
+            Some((_, tables)) => tables.push(r.text.to_string()),
+            None => places.push((place, vec![r.text.to_string()])),
         }
     }
     let uses: Vec<String> = places
@@ -266,7 +266,7 @@ fn finding(
     f.location.line = Some(first.line);
     f.location.service = first.service.clone();
     f.location.parameter = Some(first.parameter.clone());
-    f.location.text = Some(first.text.clone().into());
+    f.location.text = Some(first.text.clone());
     f.key = Finding::key_from(ID, &[&inst.config_directory.display().to_string(), pkg]);
     let mut files: BTreeSet<String> = refs
         .iter()

@@ -156,7 +156,7 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
             catalog_data::master_path(inst),
             svc.breaks,
         );
-        f.location.service = Some(format!("{}/{}", svc.name, svc.kind));
+        f.location.service = Some(format!("{}/{}", svc.name, svc.kind).into());
         // the entry to add (the text report quotes only lines the file has)
         f.location.text = Some(svc.entry.to_string().into());
         f.key = Finding::key_from(
@@ -245,7 +245,7 @@ fn tlsproxy_limit(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut V
         );
         f.location.line = Some(s.line);
         f.location.end_line = Some(s.end_line);
-        f.location.service = Some(s.id());
+        f.location.service = Some(s.id().into());
         f.location.text = Some(s.maxproc.clone().into());
         f.key = Finding::key_from(ID, &[&catalog_data::master_path(inst), "tlsproxy", &s.id()]);
         f.remediation.hint = "Set the process limit (7th field) of tlsproxy to 0.".into();
@@ -345,7 +345,7 @@ fn chroot_dash(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec<
         names.join(", ")
     );
     f.location.line = Some(dashed[0].line);
-    f.location.service = Some(dashed[0].id());
+    f.location.service = Some(dashed[0].id().into());
     f.location.text = Some("-".into());
     f.key = Finding::key_from(ID, &[&catalog_data::master_path(inst), "chroot-dash"]);
     f.remediation.hint = format!(
@@ -412,7 +412,7 @@ fn gone_daemons(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec
         );
         f.location.line = Some(s.line);
         f.location.end_line = Some(s.end_line);
-        f.location.service = Some(s.id());
+        f.location.service = Some(s.id().into());
         f.location.text = Some(s.command.clone().into());
         f.remediation.hint = format!("Remove or comment out the {} entry.", s.id()).into();
         f.fix = FixInfo::review();

@@ -122,7 +122,7 @@ fn finding(facts: &Facts, inst: &Instance, r: &MapRef, yp_conf: bool) -> Finding
     f.location.line = Some(r.line);
     f.location.service = r.service.clone();
     f.location.parameter = Some(r.parameter.clone());
-    f.location.text = Some(r.text.clone().into());
+    f.location.text = Some(r.text.clone());
     f.related.push(Related::file(file.display().to_string()));
     f.remediation.hint = format!(
         "Remove {} from {} (postconf -e, or edit the file). {}",
@@ -141,7 +141,7 @@ fn finding(facts: &Facts, inst: &Instance, r: &MapRef, yp_conf: bool) -> Finding
     let classes: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
     let restriction = r.parameter.ends_with("_restrictions")
         || r.parameter.ends_with("_checks")
-        || classes.contains(&r.parameter)
+        || classes.iter().any(|c| *c == *r.parameter)
         || !crate::config::takes_tables(&r.parameter, &classes);
     let removable =
         r.wrappers.is_empty() && r.at.is_some() && r.file == ConfigFile::Main && !restriction;

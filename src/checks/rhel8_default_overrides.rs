@@ -139,7 +139,7 @@ impl Check for Rhel8DefaultOverrides {
                     meaning(name, old, new)
                 );
                 f.location.file = Some(main_cf.clone());
-                f.location.parameter = Some(name.to_string());
+                f.location.parameter = Some(name.to_string().into());
                 f.remediation.hint = format!(
                     "To keep the RHEL 8 behaviour, set it explicitly: postconf -e \
                      '{name}={old}'. Otherwise nothing to do."

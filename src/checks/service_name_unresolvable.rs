@@ -202,7 +202,7 @@ fn finding(
     f.location.file = Some(path.clone());
     f.location.line = Some(s.line);
     f.location.end_line = Some(s.end_line);
-    f.location.service = Some(s.id());
+    f.location.service = Some(s.id().into());
     f.location.text = Some(s.name.clone().into());
     f.related.push(Related::file(path));
     let number = match port {

@@ -438,8 +438,8 @@ impl Check for TlsFingerprintDigest {
                 );
                 f.location.file = Some(h.file.clone());
                 f.location.line = (h.line > 0).then_some(h.line);
-                f.location.service = h.service.clone();
-                f.location.parameter = Some(h.parameter.clone());
+                f.location.service = h.service.clone().map(Into::into);
+                f.location.parameter = Some(h.parameter.clone().into());
                 f.location.text = Some(h.first.clone().into());
                 f.key = Finding::key_from(
                     ID,

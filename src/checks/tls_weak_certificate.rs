@@ -1012,8 +1012,8 @@ fn finding(place: &Place, kind: &str, severity: Severity, title: String) -> Find
     f.location.file = Some(place.file.clone());
     f.location.line = place.line;
     f.location.end_line = place.line;
-    f.location.service = place.service.clone();
-    f.location.parameter = Some(place.parameter.clone());
+    f.location.service = place.service.clone().map(Into::into);
+    f.location.parameter = Some(place.parameter.clone().into());
     f.location.text = Some(place.text.clone().into());
     f.key = Finding::key_from(
         ID,

@@ -177,7 +177,7 @@ pub fn accepted_names<'a>(facts: &Facts, inst: &'a Instance) -> Accepted<'a> {
     let prefixes = facts
         .map_refs(inst)
         .iter()
-        .filter(|r| DBMS_TYPES.contains(&r.map_type.as_str()) && !r.name.contains('/'))
+        .filter(|r| DBMS_TYPES.contains(&r.map_type) && !r.name.contains('/'))
         .map(|r| format!("{}_", r.name))
         .collect();
     Accepted {

@@ -54,11 +54,7 @@ impl Check for InstalledMapType {
             // map type → its references, first one first
             let mut unknown: BTreeMap<&str, Vec<&MapRef>> = BTreeMap::new();
             for r in facts.map_refs(inst) {
-                let types = r
-                    .wrappers
-                    .iter()
-                    .map(String::as_str)
-                    .chain([r.map_type.as_str()]);
+                let types = r.wrappers.iter().copied().chain([r.map_type]);
                 for t in types {
                     if !OTHER_CHECKS.contains(&t) && !profile.supports_map(t) {
                         unknown.entry(t).or_default().push(r);
