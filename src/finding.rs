@@ -101,8 +101,9 @@ impl Related {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Remediation {
     pub hint: ArcStr,
-    /// Commands as argv lists: they survive quoting.
-    pub commands: Vec<Vec<String>>,
+    /// Commands as argv lists: they survive quoting. The words are shared strings: the
+    /// `fix --only ID` command of a check is the same in each of its findings.
+    pub commands: Vec<Vec<ArcStr>>,
 }
 
 /// How safe an available fix is (ruff/clippy style applicability).

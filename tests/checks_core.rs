@@ -635,11 +635,10 @@ fn compatibility_level_lists_only_unpinned_defaults() {
     for pinned in ["smtputf8_enable", "mynetworks_style", "fingerprint"] {
         assert!(!s.contains(pinned), "{pinned}\n{s}");
     }
-    assert!(fs[0]
-        .remediation
-        .commands
-        .iter()
-        .any(|c| c.ends_with(&["-F".to_string(), "smtp/inet/chroot=y".to_string()])));
+    assert!(fs[0].remediation.commands.iter().any(|c| c.ends_with(&[
+        "-F".to_string().into(),
+        "smtp/inet/chroot=y".to_string().into()
+    ])));
     assert_eq!(fs[0].fix.applicability, Some(Applicability::Safe));
 
     // RHEL 9 story: level 2 below 3.8; smtpd_recipient_restrictions set: medium

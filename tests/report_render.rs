@@ -563,7 +563,7 @@ fn findings_with_repeats() -> Vec<Finding> {
             Related::file(table.clone()),
             Related::package("postfix-lmdb"),
         ];
-        f.remediation.commands[1] = vec!["postmap".into(), format!("lmdb:{table}")];
+        f.remediation.commands[1] = vec!["postmap".into(), format!("lmdb:{table}").into()];
         f.key = String::new();
         all.push(f.with_default_key());
     }

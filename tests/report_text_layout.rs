@@ -210,7 +210,7 @@ fn the_same_thing_is_said_once() {
                 vec![
                     "postconf".into(),
                     "-F".into(),
-                    format!("svc{i}/unix/chroot=y"),
+                    format!("svc{i}/unix/chroot=y").into(),
                 ]
             })
             .collect();

@@ -276,7 +276,7 @@ fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
     }
 }
 
-fn rebuild(t: &Table) -> Vec<String> {
+fn rebuild(t: &Table) -> Vec<ArcStr> {
     let tool = if t.alias { "postalias" } else { "postmap" };
     common::argv(&[tool, &format!("lmdb:{}", t.name)])
 }
@@ -331,6 +331,8 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
     drop(index);
     let mut sourceless_done: HashSet<String> = HashSet::new();
     let mut hints = common::SharedTexts::default();
+    // the same words in every finding: made once, shared
+    let fix_command = common::fix_command(ID);
     // about one finding per place (and a few more for the instance): thousands on a big
     // host, reserved once instead of doubled (a doubling holds old and new at once)
     out.reserve(grouped.len() + 8);
@@ -416,7 +418,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             ));
         }
         // Rebuild commands and missing sources.
-        let mut commands = vec![common::fix_command(ID)];
+        let mut commands = vec![fix_command.clone()];
         let mut missing = Vec::new();
         // whether every missing source has a .db left (then a finding about it exists)
         let mut missing_all_db = true;

@@ -201,22 +201,33 @@ pub fn replaced_on_upgrade_note(path: &str) -> String {
     )
 }
 
-/// `postfix-preupgrade fix --only ID` as an argv list.
-pub fn fix_command(id: &str) -> Vec<String> {
-    argv(&["postfix-preupgrade", "fix", "--only", id])
+/// `postfix-preupgrade fix --only ID` as an argv list (a check with many findings makes
+/// it once and clones it: the words are shared).
+pub fn fix_command(id: &str) -> Vec<ArcStr> {
+    vec![
+        arcstr::literal!("postfix-preupgrade"),
+        arcstr::literal!("fix"),
+        arcstr::literal!("--only"),
+        id.into(),
+    ]
 }
 
 /// `postconf -c DIR` followed by `rest`, for commands that act on one instance.
-pub fn postconf_command(inst: &Instance, rest: &[&str]) -> Vec<String> {
-    let mut v = argv(&["postconf", "-c"]);
-    v.push(inst.config_directory.display().to_string());
-    v.extend(rest.iter().map(|s| s.to_string()));
+pub fn postconf_command(inst: &Instance, rest: &[&str]) -> Vec<ArcStr> {
+    let mut v = vec![arcstr::literal!("postconf"), arcstr::literal!("-c")];
+    v.push(inst.config_directory.display().to_string().into());
+    v.extend(rest.iter().map(|s| ArcStr::from(*s)));
     v
 }
 
+/// An argv list of owned strings (what `fix` plans carry).
+pub fn owned(argv: Vec<ArcStr>) -> Vec<String> {
+    argv.iter().map(ArcStr::to_string).collect()
+}
+
 /// An argv list from string slices.
-pub fn argv(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
+pub fn argv(parts: &[&str]) -> Vec<ArcStr> {
+    parts.iter().map(|s| ArcStr::from(*s)).collect()
 }
 
 /// A documentation link.

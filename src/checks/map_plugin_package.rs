@@ -293,7 +293,7 @@ fn finding(
         f.remediation.commands = vec![vec![
             "sh".into(),
             "-c".into(),
-            format!("echo {pkg} >> {LEAPP_TO_INSTALL}"),
+            format!("echo {pkg} >> {LEAPP_TO_INSTALL}").into(),
         ]];
     }
     f.links.push(Link {

@@ -10,7 +10,7 @@ use super::Check;
 use crate::checks::CheckDocs;
 use crate::config::MasterCf;
 use crate::facts::{Facts, Instance, PostfixVersion};
-use crate::finding::{Finding, FixInfo, Link, Related, Severity};
+use crate::finding::{ArcStr, Finding, FixInfo, Link, Related, Severity};
 
 pub struct MasterInternalServices;
 
@@ -183,9 +183,9 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
             vec![vec![
                 "postconf".into(),
                 "-c".into(),
-                inst.config_directory.display().to_string(),
+                inst.config_directory.display().to_string().into(),
                 "-M".into(),
-                format!("{}/{}={}", svc.name, svc.kind, svc.entry),
+                format!("{}/{}={}", svc.name, svc.kind, svc.entry).into(),
             ]],
         );
         // the RPM's %post adds it: nothing for `fix` to do
@@ -202,7 +202,7 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
 const POSTCONF_MASTER_EDIT: PostfixVersion = PostfixVersion::new(2, 11, 0);
 
 /// The remediation commands, only where the installed postconf can edit master.cf.
-fn commands(facts: &Facts, cmds: Vec<Vec<String>>) -> Vec<Vec<String>> {
+fn commands(facts: &Facts, cmds: Vec<Vec<ArcStr>>) -> Vec<Vec<ArcStr>> {
     if facts.postfix.version >= POSTCONF_MASTER_EDIT {
         cmds
     } else {
@@ -254,9 +254,9 @@ fn tlsproxy_limit(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut V
             vec![vec![
                 "postconf".into(),
                 "-c".into(),
-                inst.config_directory.display().to_string(),
+                inst.config_directory.display().to_string().into(),
                 "-F".into(),
-                format!("{}/process_limit=0", s.id()),
+                format!("{}/process_limit=0", s.id()).into(),
             ]],
         );
         f.fix = FixInfo::safe();
@@ -366,9 +366,9 @@ fn chroot_dash(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec<
             vec![
                 "postconf".into(),
                 "-c".into(),
-                inst.config_directory.display().to_string(),
+                inst.config_directory.display().to_string().into(),
                 "-F".into(),
-                format!("{}/chroot={}", s.id(), yn(before)),
+                format!("{}/chroot={}", s.id(), yn(before)).into(),
             ]
         })
         .collect();

@@ -148,7 +148,7 @@ impl Check for Rhel8DefaultOverrides {
                 f.remediation.commands.push(vec![
                     "postconf".into(),
                     "-e".into(),
-                    format!("{name}={old}"),
+                    format!("{name}={old}").into(),
                 ]);
                 f.fix = FixInfo::safe();
                 f.links.push(Link {

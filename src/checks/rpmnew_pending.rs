@@ -185,9 +185,12 @@ fn leftover_finding(facts: &Facts, path: &Path) -> Finding {
          into {base}, then delete {name}."
     )
     .into();
-    f.remediation
-        .commands
-        .push(vec!["diff".into(), "-u".into(), base.clone(), name.clone()]);
+    f.remediation.commands.push(vec![
+        "diff".into(),
+        "-u".into(),
+        base.clone().into(),
+        name.clone().into(),
+    ]);
     f.links.push(Link {
         url: "https://rpm-software-management.github.io/rpm/manual/spec.html#directives".into(),
         title: "RPM spec: %config(noreplace), .rpmnew and .rpmsave".into(),

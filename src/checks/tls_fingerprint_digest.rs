@@ -463,7 +463,7 @@ impl Check for TlsFingerprintDigest {
                 f.remediation.commands.push(vec![
                     "postconf".into(),
                     "-e".into(),
-                    format!("{digest}=md5"),
+                    format!("{digest}=md5").into(),
                 ]);
                 f.links.push(Link {
                     url: "https://www.postfix.org/postconf.5.html#smtpd_tls_fingerprint_digest"

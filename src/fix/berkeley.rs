@@ -110,7 +110,7 @@ fn rebuild_for(
             ),
             commands: vec![
                 vec!["sh".into(), "-c".into(), dump],
-                crate::checks::common::fix_command(ID),
+                crate::checks::common::owned(crate::checks::common::fix_command(ID)),
             ],
         });
     }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use crate::checks::{common, Check, CheckDocs};
 use crate::config::{MainCf, MasterCf};
 use crate::facts::{Facts, Instance, Profile};
-use crate::finding::{Finding, FixInfo, Related, Severity};
+use crate::finding::{ArcStr, Finding, FixInfo, Related, Severity};
 
 pub struct RpmnewMerge;
 
@@ -288,7 +288,7 @@ pub fn recommendation(s: &Side) -> String {
 }
 
 /// The postconf command that takes the new stock side of `s` into `inst`'s `file`.
-pub fn take_command(inst: &Instance, file: &str, s: &Side) -> Vec<String> {
+pub fn take_command(inst: &Instance, file: &str, s: &Side) -> Vec<ArcStr> {
     match (file, &s.theirs) {
         ("main.cf", Some(v)) => common::postconf_command(inst, &["-e", &format!("{}={v}", s.name)]),
         ("main.cf", None) => common::postconf_command(inst, &["-X", &s.name]),

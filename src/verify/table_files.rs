@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::checks::{common, Check, CheckDocs};
 use crate::config::MapRef;
 use crate::facts::{Facts, Instance};
-use crate::finding::{Finding, FixInfo, Related, Severity};
+use crate::finding::{ArcStr, Finding, FixInfo, Related, Severity};
 
 pub struct TableFiles;
 
@@ -196,7 +196,7 @@ fn table_finding(
     };
     let indexed = format!("{name}{suffix}");
     let build = if alias { "postalias" } else { "postmap" };
-    let command = vec![build.to_string(), format!("{t}:{name}")];
+    let command: Vec<ArcStr> = vec![build.into(), format!("{t}:{name}").into()];
     let built = root.modified(&indexed).ok();
     let mut f = match (built, source) {
         (None, _) => {
