@@ -1,4 +1,10 @@
 //! Findings: what a check reports. Pure data; renderers live in [`crate::report`].
+//!
+//! Texts that are often the same in many findings (a title, a hint, a link, the quoted
+//! lines) are [`ArcStr`]s: a check that reports one problem in thousands of places makes
+//! such a text once and gives every finding a reference to it (a literal costs nothing).
+//! They serialize as plain strings.
+pub use arcstr::ArcStr;
 use serde::Serialize;
 
 /// Severity of a finding, ordered from least to most severe.
@@ -58,34 +64,35 @@ pub struct Location {
     pub line: Option<usize>,
     pub end_line: Option<usize>,
     /// master.cf service as `name/type`.
-    pub service: Option<String>,
-    pub parameter: Option<String>,
+    pub service: Option<ArcStr>,
+    pub parameter: Option<ArcStr>,
     /// The offending text, as written.
-    pub text: Option<String>,
+    pub text: Option<ArcStr>,
     /// The file's physical lines `line..=end_line` exactly as written, which the text
     /// report quotes; filled by the engine
     /// ([`crate::checks::common::quote_as_written`]), not part of the JSON.
+    /// Often the very lines of `text`: then the same shared string.
     #[serde(skip)]
-    pub lines: Option<String>,
+    pub lines: Option<ArcStr>,
 }
 
 /// A resource related to a finding, in leapp's terms (`file`, `package`, `directory`, `service`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Related {
-    pub scheme: String,
+    pub scheme: &'static str,
     pub title: String,
 }
 
 impl Related {
     pub fn file(path: impl Into<String>) -> Self {
         Related {
-            scheme: "file".into(),
+            scheme: "file",
             title: path.into(),
         }
     }
     pub fn package(name: impl Into<String>) -> Self {
         Related {
-            scheme: "package".into(),
+            scheme: "package",
             title: name.into(),
         }
     }
@@ -93,9 +100,10 @@ impl Related {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Remediation {
-    pub hint: String,
-    /// Commands as argv lists: they survive quoting.
-    pub commands: Vec<Vec<String>>,
+    pub hint: ArcStr,
+    /// Commands as argv lists: they survive quoting. The words are shared strings: the
+    /// `fix --only ID` command of a check is the same in each of its findings.
+    pub commands: Vec<Vec<ArcStr>>,
 }
 
 /// How safe an available fix is (ruff/clippy style applicability).
@@ -157,8 +165,8 @@ impl FixInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Link {
-    pub url: String,
-    pub title: String,
+    pub url: ArcStr,
+    pub title: ArcStr,
 }
 
 /// One problem found by one check at one place.
@@ -170,7 +178,7 @@ pub struct Finding {
     pub key: String,
     pub severity: Severity,
     pub inhibitor: bool,
-    pub title: String,
+    pub title: ArcStr,
     pub summary: String,
     pub location: Location,
     pub related: Vec<Related>,
@@ -183,7 +191,7 @@ impl Finding {
     /// A finding with the check's id, severity and title; everything else empty.
     /// The key is filled in by [`Finding::with_default_key`] (the engine calls it)
     /// unless the check set one with [`Finding::key_from`].
-    pub fn new(id: &str, severity: Severity, title: impl Into<String>) -> Self {
+    pub fn new(id: &str, severity: Severity, title: impl Into<ArcStr>) -> Self {
         Finding {
             id: id.to_string(),
             key: String::new(),
@@ -217,26 +225,12 @@ impl Finding {
     /// reports thousands of findings (one per table on a big host) calls it on each: a
     /// list of one related file or link holds room for four, a formatted text some slack.
     pub fn shrink_to_fit(&mut self) {
-        for s in [
-            &mut self.id,
-            &mut self.key,
-            &mut self.title,
-            &mut self.summary,
-            &mut self.remediation.hint,
-        ] {
+        // (the shared texts are exactly as long as they are)
+        for s in [&mut self.id, &mut self.key, &mut self.summary] {
             s.shrink_to_fit();
         }
         let l = &mut self.location;
-        for s in [
-            &mut l.file,
-            &mut l.service,
-            &mut l.parameter,
-            &mut l.text,
-            &mut l.lines,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        if let Some(s) = &mut l.file {
             s.shrink_to_fit();
         }
         self.related.shrink_to_fit();

@@ -101,7 +101,12 @@ fn run_all(facts: &Facts) -> Vec<Finding> {
 fn sev_text(findings: &[Finding]) -> Vec<(Severity, String)> {
     let mut v: Vec<_> = findings
         .iter()
-        .map(|f| (f.severity, f.location.text.clone().unwrap_or_default()))
+        .map(|f| {
+            (
+                f.severity,
+                f.location.text.as_deref().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
     v.sort();
     v

@@ -95,7 +95,7 @@ fn pcre_x_flag_reports_table_lines_on_9_to_10() {
             (
                 f.location.file.clone().unwrap(),
                 f.location.line,
-                f.location.text.clone(),
+                f.location.text.as_deref().map(str::to_string),
             )
         })
         .collect();
@@ -151,7 +151,7 @@ fn fingerprint_md5_tables_low_while_level_stays_below_3_6() {
         .iter()
         .map(|f| {
             (
-                f.location.parameter.clone().unwrap(),
+                f.location.parameter.as_deref().unwrap().to_string(),
                 f.location.file.clone().unwrap(),
                 f.location.line,
             )
@@ -244,8 +244,8 @@ fn fingerprint_overrides_reach_parameters_that_read_them() {
         .iter()
         .map(|f| {
             (
-                f.location.service.clone(),
-                f.location.parameter.clone(),
+                f.location.service.as_deref().map(str::to_string),
+                f.location.parameter.as_deref().map(str::to_string),
                 f.location.file.clone(),
             )
         })
@@ -276,7 +276,12 @@ fn rhel8_overrides_on_8_to_9() {
     let f = run("rhel8-default-overrides", &facts);
     let mut got: Vec<(Severity, String)> = f
         .iter()
-        .map(|f| (f.severity, f.location.parameter.clone().unwrap()))
+        .map(|f| {
+            (
+                f.severity,
+                f.location.parameter.as_deref().unwrap().to_string(),
+            )
+        })
         .collect();
     got.sort();
     // info_log_address_format is set explicitly: only CHUNKING, and the normalisation
@@ -708,9 +713,9 @@ fn tls_summary(f: &[Finding]) -> Vec<(Severity, String, String)> {
                 f.severity,
                 f.location
                     .service
-                    .clone()
-                    .unwrap_or_else(|| "main.cf".into()),
-                f.location.parameter.clone().unwrap(),
+                    .as_deref()
+                    .map_or_else(|| "main.cf".to_string(), str::to_string),
+                f.location.parameter.as_deref().unwrap().to_string(),
             )
         })
         .collect();

@@ -176,7 +176,7 @@ fn every_removed_parameter_postconf_calls_unused_is_reported() {
         reported.extend(
             run_at(id, &root, Some("10"))
                 .into_iter()
-                .filter_map(|f| f.location.parameter),
+                .filter_map(|f| f.location.parameter.map(|p| p.to_string())),
         );
     }
     let missed: Vec<&String> = unused
@@ -343,7 +343,7 @@ fn no_broken_sentences_on_any_fixture_root() {
             }
             // a sentence may start with a name (postfix-ldap, smtpd_use_tls), not with
             // a plain lower-case word ("the -o ... override")
-            for text in [&f.summary, hint] {
+            for text in [f.summary.as_str(), hint.as_str()] {
                 let first = text.split(' ').next().unwrap_or("");
                 let plain_word = !first.is_empty()
                     && first.chars().all(|c| c.is_ascii_lowercase())

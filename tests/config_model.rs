@@ -106,7 +106,7 @@ transport_maps = texthash:/etc/t\n";
     let u = find("unix", "local_recipient_maps");
     assert_eq!(
         (u.name.as_str(), u.wrappers.clone()),
-        ("passwd.byname", vec!["proxy".to_string()])
+        ("passwd.byname", vec!["proxy"])
     );
     let through = find("hash", "local_recipient_maps");
     assert_eq!(through.via.as_ref().unwrap().parameter, "alias_maps");

@@ -103,16 +103,16 @@ fn names(f: &Finding) -> Vec<String> {
     let l = &f.location;
     let mut v = Vec::new();
     if let Some(p) = &l.parameter {
-        v.push(p.clone());
+        v.push(p.to_string());
     }
     if let Some(s) = &l.service {
-        v.push(s.clone());
+        v.push(s.to_string());
         if let Some((n, _)) = s.split_once('/') {
             v.push(n.to_string());
         }
     }
     if let Some(t) = &l.text {
-        v.push(t.clone());
+        v.push(t.to_string());
     }
     v
 }

@@ -42,7 +42,7 @@ impl Check for Fixed {
                 let mut f = Finding::new(self.id, self.severity, "test finding");
                 f.location.file = Some(file.to_string());
                 f.location.line = Some(*line);
-                f.location.text = Some(text.to_string());
+                f.location.text = Some((*text).into());
                 // A check claiming an inhibitor it is not entitled to: policy decides.
                 f.inhibitor = true;
                 f

@@ -554,15 +554,16 @@ fn findings_with_repeats() -> Vec<Finding> {
         f.location.file = Some("/etc/postfix/master.cf".into());
         f.location.line = Some(30 + 3 * i);
         f.location.end_line = Some(30 + 3 * i);
-        f.location.service = Some(format!("10.0.0.{i}:smtp/inet"));
-        f.location.text = Some(format!(
-            "  -o {{ smtpd_client_restrictions = check_client_access hash:{table} }}"
-        ));
+        f.location.service = Some(format!("10.0.0.{i}:smtp/inet").into());
+        f.location.text = Some(
+            format!("  -o {{ smtpd_client_restrictions = check_client_access hash:{table} }}")
+                .into(),
+        );
         f.related = vec![
             Related::file(table.clone()),
             Related::package("postfix-lmdb"),
         ];
-        f.remediation.commands[1] = vec!["postmap".into(), format!("lmdb:{table}")];
+        f.remediation.commands[1] = vec!["postmap".into(), format!("lmdb:{table}").into()];
         f.key = String::new();
         all.push(f.with_default_key());
     }

@@ -203,14 +203,14 @@ fn the_same_thing_is_said_once() {
         let mut f = Finding::new("master-internal-services", Severity::Low, "same title");
         f.location.file = Some("/etc/postfix/master.cf".into());
         f.location.line = Some(line);
-        f.location.lines = Some(format!("line {line} as written"));
+        f.location.lines = Some(format!("line {line} as written").into());
         f.summary = "the same summary".into();
         f.remediation.commands = (0..4)
             .map(|i| {
                 vec![
                     "postconf".into(),
                     "-F".into(),
-                    format!("svc{i}/unix/chroot=y"),
+                    format!("svc{i}/unix/chroot=y").into(),
                 ]
             })
             .collect();

@@ -27,7 +27,7 @@ use super::common;
 use super::{Check, CheckDocs};
 use crate::config::{ConfigFile, Expander, MapRef, Service};
 use crate::facts::{lmdb_value, params, Facts, Instance, ALIAS_PARAMS};
-use crate::finding::{Finding, FixInfo, Related, Severity};
+use crate::finding::{ArcStr, Finding, FixInfo, Link, Related, Severity};
 
 pub struct BerkeleyDbMap;
 
@@ -44,6 +44,14 @@ const LMDB_LINK: (&str, &str) = (
     "https://www.postfix.org/LMDB_README.html",
     "Postfix LMDB support",
 );
+
+/// [`LMDB_LINK`] as a finding's link (static texts: nothing allocated per finding).
+fn lmdb_link() -> Link {
+    Link {
+        url: arcstr::literal!(LMDB_LINK.0),
+        title: arcstr::literal!(LMDB_LINK.1),
+    }
+}
 
 impl Check for BerkeleyDbMap {
     fn id(&self) -> &'static str {
@@ -119,7 +127,7 @@ enum DefAt {
     /// The built-in default of this parameter (main.cf does not set it).
     Default(String),
     /// No exact place (not valid UTF-8): grouped by the use.
-    Use(ConfigFile, usize, String, Option<String>, String),
+    Use(ConfigFile, usize, ArcStr, Option<ArcStr>, ArcStr),
 }
 
 /// The parameter whose built-in default gives a reference its type, if it does.
@@ -201,7 +209,7 @@ fn usage(facts: &Facts, inst: &Instance, all_refs: &[MapRef]) -> Usage {
         if !read.insert(r.name.clone()) {
             continue;
         }
-        if let Ok(text) = facts.root.read_to_string(&r.name) {
+        if let Ok(text) = facts.root.read_to_string(r.name.as_str()) {
             if text
                 .lines()
                 .any(|l| !l.trim_start().starts_with('#') && is_unverified(l))
@@ -251,15 +259,16 @@ fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
     // each of the two paths resolved and stat-ed once (thousands of tables on a big host)
     let (source, db) = if file {
         (
-            facts.root.stat(&r.name).ok(),
+            facts.root.stat(r.name.as_str()).ok(),
             facts.root.stat(format!("{}.db", r.name)).ok(),
         )
     } else {
         (None, None)
     };
     Table {
-        name: r.name.clone(),
-        alias: ALIAS_PARAMS.contains(&r.parameter.as_str()) || aliases.contains(&r.name),
+        name: r.name.to_string(),
+        alias: ALIAS_PARAMS.contains(&r.parameter.as_str())
+            || aliases.iter().any(|a| *a == *r.name),
         cache,
         source: source.is_some(),
         db: db.is_some(),
@@ -267,15 +276,15 @@ fn table(facts: &Facts, r: &MapRef, aliases: &[String]) -> Table {
     }
 }
 
-fn rebuild(t: &Table) -> Vec<String> {
+fn rebuild(t: &Table) -> Vec<ArcStr> {
     let tool = if t.alias { "postalias" } else { "postmap" };
     common::argv(&[tool, &format!("lmdb:{}", t.name)])
 }
 
 fn describe_use(inst: &Instance, r: &MapRef) -> String {
-    let mut what = r.text.clone();
+    let mut what = r.text.to_string();
     for w in r.wrappers.iter().rev() {
-        what = if w == "proxy" {
+        what = if *w == "proxy" {
             format!("proxy:{what}")
         } else {
             format!("{what} (in {w}:{{...}})")
@@ -283,7 +292,7 @@ fn describe_use(inst: &Instance, r: &MapRef) -> String {
     }
     let owner = match &r.service {
         Some(s) => format!("{s} -o {}", r.parameter),
-        None => r.parameter.clone(),
+        None => r.parameter.to_string(),
     };
     format!(
         "- {}: {owner} = ...{what}",
@@ -302,7 +311,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
     let all_refs = facts.map_refs(inst);
     let aliases = facts.alias_tables(inst);
     let u = usage(facts, inst, all_refs);
-    let refs: Vec<&MapRef> = all_refs.iter().filter(|r| is_bdb(&r.map_type)).collect();
+    let refs: Vec<&MapRef> = all_refs.iter().filter(|r| is_bdb(r.map_type)).collect();
     let master = inst.master();
 
     // Group references by where their type is written, groups in the order of their
@@ -321,6 +330,9 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
     }
     drop(index);
     let mut sourceless_done: HashSet<String> = HashSet::new();
+    let mut hints = common::SharedTexts::default();
+    // the same words in every finding: made once, shared
+    let fix_command = common::fix_command(ID);
     // about one finding per place (and a few more for the instance): thousands on a big
     // host, reserved once instead of doubled (a doubling holds old and new at once)
     out.reserve(grouped.len() + 8);
@@ -347,7 +359,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
         let mut f = common::finding_at_lines(
             ID,
             Severity::High,
-            "Berkeley DB table on a target without Berkeley DB",
+            arcstr::literal!("Berkeley DB table on a target without Berkeley DB"),
             inst,
             file,
             line,
@@ -364,7 +376,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             .type_at
             .as_ref()
             .map(|s| s.text.clone())
-            .unwrap_or_else(|| first.map_type.clone());
+            .unwrap_or_else(|| first.map_type.into());
         let mut summary = if let Some(p) = builtin {
             let uses: Vec<String> = group.iter().map(|r| describe_use(inst, r)).collect();
             let default = facts.default_value(inst, p).unwrap_or_default();
@@ -406,7 +418,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             ));
         }
         // Rebuild commands and missing sources.
-        let mut commands = vec![common::fix_command(ID)];
+        let mut commands = vec![fix_command.clone()];
         let mut missing = Vec::new();
         // whether every missing source has a .db left (then a finding about it exists)
         let mut missing_all_db = true;
@@ -450,9 +462,10 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             ),
             (None, None) => format!("change the type of `{}` to lmdb", first.text),
         };
+        let mut hint;
         if tables.iter().all(|t| t.cache) {
             f.fix = FixInfo::safe();
-            f.remediation.hint = format!(
+            hint = format!(
                 "{install}{rewrite} and reload Postfix: the cache is recreated \
                  empty."
             );
@@ -470,12 +483,12 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             } else {
                 "Postfix cannot open these tables until then"
             };
-            f.remediation.hint = format!(
+            hint = format!(
                 "{install}{rewrite}, rebuild the tables as lmdb (the .lmdb files \
                  are created next to the text sources), reload Postfix; {when}."
             );
             if !stale.is_empty() {
-                f.remediation.hint.push_str(&format!(
+                hint.push_str(&format!(
                     " But {} changed after its .db was last built, so the table Postfix \
                      uses now may differ from the text, and an lmdb table built from the \
                      text would change what Postfix does: fix compares the two and switches \
@@ -486,7 +499,7 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
             }
         } else {
             f.fix = FixInfo::none();
-            f.remediation.hint = format!(
+            hint = format!(
                 "{install}{rewrite}, but first recreate the text source of {} ({}): \
                  without it the table cannot be rebuilt as lmdb.",
                 missing.join(", "),
@@ -497,9 +510,10 @@ fn check_instance(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
                 }
             );
         }
-        f.remediation.hint = capitalise(&f.remediation.hint);
+        // the same few hints in thousands of findings: one string each
+        f.remediation.hint = hints.get(&capitalise(&hint));
         f.remediation.commands = commands;
-        f.links.push(common::link(LMDB_LINK.0, LMDB_LINK.1));
+        f.links.push(lmdb_link());
         let defining_text = f.location.text.clone().unwrap_or_default();
         f.key = Finding::key_from(
             ID,
@@ -566,7 +580,8 @@ fn sourceless(inst: &Instance, r: &MapRef, t: &Table, consequence: &str) -> Find
     f.remediation.hint = format!(
         "While Berkeley DB is still installed, dump the table to a text source ({dump} -s), \
          check it, then build it as lmdb."
-    );
+    )
+    .into();
     f.remediation.commands = vec![
         common::argv(&[
             "sh",
@@ -633,7 +648,7 @@ fn builtin_caches(
             inst,
             s,
         );
-        f.location.parameter = Some(param.to_string());
+        f.location.parameter = Some(param.to_string().into());
         let why_used = if param == "postscreen_cache_map" {
             format!("{} runs postscreen(8)", s.id())
         } else {
@@ -657,7 +672,8 @@ fn builtin_caches(
         f.remediation.hint = format!(
             "Set {param} = {lmdb} in main.cf (the cache is recreated; LMDB caches grow as \
              needed)."
-        );
+        )
+        .into();
         f.remediation.commands = vec![
             common::fix_command(ID),
             common::postconf_command(inst, &[&format!("{param}={lmdb}")]),
@@ -674,7 +690,7 @@ fn builtin_caches(
                 "built-in default",
             ],
         );
-        f.links.push(common::link(LMDB_LINK.0, LMDB_LINK.1));
+        f.links.push(lmdb_link());
         out.push(f);
     }
 }
@@ -769,7 +785,8 @@ fn default_type(facts: &Facts, inst: &Instance, out: &mut Vec<Finding>) {
     f.remediation.hint =
         "Set default_database_type = lmdb (postfix-lmdb installed), and give alias_maps and \
          alias_database an explicit lmdb: type, then run newaliases."
-            .to_string();
+            .to_string()
+            .into();
     let mut set = vec!["default_database_type=lmdb".to_string()];
     for p in ALIAS_PARAMS {
         if main.get(p).is_none() {

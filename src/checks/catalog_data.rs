@@ -183,9 +183,9 @@ impl RestrictionUse {
         f.location.file = Some(self.file.clone());
         f.location.line = Some(self.line);
         f.location.end_line = Some(self.end_line);
-        f.location.service = self.service.clone();
-        f.location.parameter = Some(self.parameter.clone());
-        f.location.text = Some(self.token.clone());
+        f.location.service = self.service.clone().map(Into::into);
+        f.location.parameter = Some(self.parameter.clone().into());
+        f.location.text = Some(self.token.clone().into());
         f.related
             .push(crate::finding::Related::file(self.file.clone()));
     }

@@ -5,9 +5,10 @@
 //! They only fill in data. Severity, summary and remediation stay the check's choice.
 use std::path::{Path, PathBuf};
 
+pub use crate::config::SharedTexts;
 use crate::config::{written_lines, ConfigFile, MapRef, Override, Param, Service};
 use crate::facts::{Facts, Instance};
-use crate::finding::{Finding, Link, Related, Severity};
+use crate::finding::{ArcStr, Finding, Link, Related, Severity};
 
 /// Fill a finding's [`Location::lines`](crate::finding::Location) with the file's
 /// physical lines at its location (`line..=end_line`), which the text report quotes
@@ -36,7 +37,13 @@ pub fn quote_as_written(facts: &Facts, f: &mut Finding) {
         let b = facts.root.read(path).ok()?;
         Some(written_lines(&b, line, end))
     });
-    f.location.lines = text.filter(|t| !t.is_empty());
+    // most findings quote the very lines their text is: share that string
+    f.location.lines = text
+        .filter(|t| !t.is_empty())
+        .map(|t| match &f.location.text {
+            Some(same) if **same == *t => same.clone(),
+            _ => t.into(),
+        });
 }
 
 /// System path of an instance's main.cf or master.cf.
@@ -87,7 +94,7 @@ pub fn place(inst: &Instance, file: ConfigFile, line: usize) -> String {
 pub fn finding_at_lines(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     file: ConfigFile,
     line: usize,
@@ -98,7 +105,7 @@ pub fn finding_at_lines(
     f.location.file = Some(path.clone());
     f.location.line = Some(line);
     f.location.end_line = Some(end_line.max(line));
-    f.location.text = Some(config_lines(inst, file, line, end_line));
+    f.location.text = Some(config_lines(inst, file, line, end_line).into());
     f.related.push(Related::file(path));
     f
 }
@@ -107,7 +114,7 @@ pub fn finding_at_lines(
 pub fn at_param(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     p: &Param,
 ) -> Finding {
@@ -120,7 +127,7 @@ pub fn at_param(
         p.line,
         p.end_line,
     );
-    f.location.parameter = Some(p.name.clone());
+    f.location.parameter = Some(p.name.clone().into());
     f
 }
 
@@ -128,7 +135,7 @@ pub fn at_param(
 pub fn at_service(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     s: &Service,
 ) -> Finding {
@@ -141,7 +148,7 @@ pub fn at_service(
         s.line,
         s.end_line,
     );
-    f.location.service = Some(s.id());
+    f.location.service = Some(s.id().into());
     f
 }
 
@@ -150,7 +157,7 @@ pub fn at_service(
 pub fn at_override(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     s: &Service,
     o: &Override,
@@ -164,8 +171,8 @@ pub fn at_override(
         o.line,
         o.line,
     );
-    f.location.service = Some(s.id());
-    f.location.parameter = Some(o.name.clone());
+    f.location.service = Some(s.id().into());
+    f.location.parameter = Some(o.name.clone().into());
     f
 }
 
@@ -174,7 +181,7 @@ pub fn at_override(
 pub fn at_map_ref(
     id: &str,
     severity: Severity,
-    title: impl Into<String>,
+    title: impl Into<ArcStr>,
     inst: &Instance,
     r: &MapRef,
 ) -> Finding {
@@ -194,29 +201,40 @@ pub fn replaced_on_upgrade_note(path: &str) -> String {
     )
 }
 
-/// `postfix-preupgrade fix --only ID` as an argv list.
-pub fn fix_command(id: &str) -> Vec<String> {
-    argv(&["postfix-preupgrade", "fix", "--only", id])
+/// `postfix-preupgrade fix --only ID` as an argv list (a check with many findings makes
+/// it once and clones it: the words are shared).
+pub fn fix_command(id: &str) -> Vec<ArcStr> {
+    vec![
+        arcstr::literal!("postfix-preupgrade"),
+        arcstr::literal!("fix"),
+        arcstr::literal!("--only"),
+        id.into(),
+    ]
 }
 
 /// `postconf -c DIR` followed by `rest`, for commands that act on one instance.
-pub fn postconf_command(inst: &Instance, rest: &[&str]) -> Vec<String> {
-    let mut v = argv(&["postconf", "-c"]);
-    v.push(inst.config_directory.display().to_string());
-    v.extend(rest.iter().map(|s| s.to_string()));
+pub fn postconf_command(inst: &Instance, rest: &[&str]) -> Vec<ArcStr> {
+    let mut v = vec![arcstr::literal!("postconf"), arcstr::literal!("-c")];
+    v.push(inst.config_directory.display().to_string().into());
+    v.extend(rest.iter().map(|s| ArcStr::from(*s)));
     v
 }
 
+/// An argv list of owned strings (what `fix` plans carry).
+pub fn owned(argv: Vec<ArcStr>) -> Vec<String> {
+    argv.iter().map(ArcStr::to_string).collect()
+}
+
 /// An argv list from string slices.
-pub fn argv(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
+pub fn argv(parts: &[&str]) -> Vec<ArcStr> {
+    parts.iter().map(|s| ArcStr::from(*s)).collect()
 }
 
 /// A documentation link.
 pub fn link(url: &str, title: &str) -> Link {
     Link {
-        url: url.to_string(),
-        title: title.to_string(),
+        url: url.to_string().into(),
+        title: title.to_string().into(),
     }
 }
 

@@ -290,7 +290,7 @@ fn check_instance(
              refuses it or falls back to level 0 (all backwards-compatible defaults)."
         );
         f.remediation.hint =
-            format!("Set a numeric level: the target's stock level is {target_text}.");
+            format!("Set a numeric level: the target's stock level is {target_text}.").into();
         return Some(f);
     };
     let target_version = facts.upgrade_path.target_postfix_version();
@@ -323,7 +323,8 @@ fn check_instance(
             } else {
                 current_text.clone()
             }
-        );
+        )
+        .into();
         f.remediation.commands = vec![common::postconf_command(inst, &["compatibility_level=2"])];
         f.fix = FixInfo::none();
         f.links.push(common::link(
@@ -436,7 +437,7 @@ fn check_instance(
              compatibility_level as a whole number and refuses {target_text}."
         ));
     }
-    f.remediation.hint = hint;
+    f.remediation.hint = hint.into();
     f.remediation.commands.push(common::fix_command(ID));
     if !pins.is_empty() {
         let refs: Vec<&str> = pins.iter().map(String::as_str).collect();

@@ -88,7 +88,8 @@ fn finding(inst: &Instance, file: ConfigFile, d: &Diagnostic) -> Finding {
         "Correct line {} of {path} as postconf(5)/master(5) describe, then run \
          `postfix check`.",
         d.line
-    );
+    )
+    .into();
     f.remediation.commands = vec![common::argv(&[
         "postfix",
         "-c",

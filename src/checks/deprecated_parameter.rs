@@ -330,13 +330,13 @@ fn param_finding(facts: &Facts, inst: &Instance, d: &DeprecatedParam, at: &At) -
     f.location.file = Some(at.file.clone());
     f.location.line = Some(at.line);
     f.location.end_line = Some(at.end_line);
-    f.location.service = svc.map(|s| s.id());
-    f.location.parameter = Some(d.name.to_string());
-    f.location.text = Some(setting);
+    f.location.service = svc.map(|s| s.id().into());
+    f.location.parameter = Some(d.name.to_string().into());
+    f.location.text = Some(setting.into());
     f.related.push(Related::file(at.file.clone()));
     f.remediation.hint = match svc {
-        Some(s) => format!("In the {} entry of master.cf: {advice}.", s.id()),
-        None => format!("In main.cf: {advice}."),
+        Some(s) => format!("In the {} entry of master.cf: {advice}.", s.id()).into(),
+        None => format!("In main.cf: {advice}.").into(),
     };
     f.fix = fix;
     f.links.push(catalog_data::deprecation_link());
@@ -386,7 +386,8 @@ fn restriction_findings(facts: &Facts, inst: &Instance) -> Vec<Finding> {
             r.name,
             place.replacen("The -o", "the -o", 1),
             r.replacement
-        );
+        )
+        .into();
         f.fix = FixInfo::none();
         f.links.push(catalog_data::deprecation_link());
         out.push(f);

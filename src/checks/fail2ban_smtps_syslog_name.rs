@@ -98,7 +98,7 @@ impl Check for Fail2banSmtpsSyslogName {
                 }
                 let mut f = finding(&file, i + 1, severity);
                 // the rule as written: one finding per rule, keyed by it, not by its line
-                f.location.text = Some(line.trim().to_string());
+                f.location.text = Some(line.trim().to_string().into());
                 out.push(f);
             }
         }
@@ -163,7 +163,8 @@ fn finding(file: &Path, line: usize, severity: Severity) -> Finding {
     f.remediation.hint = "Make the rule match both tags, e.g. `postfix/(smtps|submissions)`, \
                           and check it with `fail2ban-regex LOG FILTER` on a line of each; \
                           then reload fail2ban (or rsyslog)."
-        .to_string();
+        .to_string()
+        .into();
     f.links.push(common::link(
         "https://www.postfix.org/postconf.5.html#syslog_name",
         "postconf(5): syslog_name",

@@ -143,7 +143,8 @@ fn finding(
             "The name is in a rich rule of the {kind}: replace the rule with one naming \
              `service name=\"submission\"` (`firewall-cmd --permanent {option}={object} \
              --remove-rich-rule=RULE --add-rich-rule=NEW`), then reload firewalld."
-        );
+        )
+        .into();
         f.links.push(common::link(
             "https://github.com/firewalld/firewalld/commit/46d54dcbdff94423686d67befc78ca8d601fce60",
             "firewalld: smtp-submission: mark deprecated",
@@ -154,7 +155,8 @@ fn finding(
         "Replace the service in the {kind}, then reload firewalld (on an image: \
          firewall-offline-cmd with the same options without --permanent, and \
          --remove-service-from-{kind} for --remove-service)."
-    );
+    )
+    .into();
     if now {
         // one change per call: firewall-offline-cmd refuses a remove and an add together
         f.remediation.commands = vec![

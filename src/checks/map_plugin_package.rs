@@ -73,7 +73,7 @@ impl Check for MapPluginPackage {
             // package → (map type, references)
             let mut groups: BTreeMap<&'static str, (String, Vec<&MapRef>)> = BTreeMap::new();
             for r in facts.map_refs(inst) {
-                let Some(pkg) = path.plugin_package(&r.map_type) else {
+                let Some(pkg) = path.plugin_package(r.map_type) else {
                     continue;
                 };
                 if target.required_packages.contains(&pkg) {
@@ -81,7 +81,7 @@ impl Check for MapPluginPackage {
                 }
                 groups
                     .entry(pkg)
-                    .or_insert_with(|| (r.map_type.clone(), Vec::new()))
+                    .or_insert_with(|| (r.map_type.to_string(), Vec::new()))
                     .1
                     .push(r);
             }
@@ -238,9 +238,9 @@ fn finding(
             .unwrap_or_default();
         let place = format!("{}:{} {}{svc}", file_of(r).display(), r.line, r.parameter);
         match places.iter_mut().find(|(p, _)| *p == place) {
-            Some((_, tables)) if tables.contains(&r.text) => {}
-            Some((_, tables)) => tables.push(r.text.clone()),
-            None => places.push((place, vec![r.text.clone()])),
+            Some((_, tables)) if tables.iter().any(|t| *t == *r.text) => {}
+            Some((_, tables)) => tables.push(r.text.to_string()),
+            None => places.push((place, vec![r.text.to_string()])),
         }
     }
     let uses: Vec<String> = places
@@ -280,18 +280,20 @@ fn finding(
         f.remediation.hint = format!(
             "Install {pkg} now (it exists on RHEL {}); leapp then upgrades it with postfix.",
             facts.source.major
-        );
+        )
+        .into();
         f.remediation.commands = vec![vec!["dnf".into(), "install".into(), pkg.into()]];
     } else {
         f.remediation.hint = format!(
             "{pkg} does not exist on RHEL {}: add it to {LEAPP_TO_INSTALL} so leapp installs it \
              during the upgrade (one package name per line).",
             facts.source.major
-        );
+        )
+        .into();
         f.remediation.commands = vec![vec![
             "sh".into(),
             "-c".into(),
-            format!("echo {pkg} >> {LEAPP_TO_INSTALL}"),
+            format!("echo {pkg} >> {LEAPP_TO_INSTALL}").into(),
         ]];
     }
     f.links.push(Link {

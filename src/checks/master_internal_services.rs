@@ -10,7 +10,7 @@ use super::Check;
 use crate::checks::CheckDocs;
 use crate::config::MasterCf;
 use crate::facts::{Facts, Instance, PostfixVersion};
-use crate::finding::{Finding, FixInfo, Link, Related, Severity};
+use crate::finding::{ArcStr, Finding, FixInfo, Link, Related, Severity};
 
 pub struct MasterInternalServices;
 
@@ -156,9 +156,9 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
             catalog_data::master_path(inst),
             svc.breaks,
         );
-        f.location.service = Some(format!("{}/{}", svc.name, svc.kind));
+        f.location.service = Some(format!("{}/{}", svc.name, svc.kind).into());
         // the entry to add (the text report quotes only lines the file has)
-        f.location.text = Some(svc.entry.to_string());
+        f.location.text = Some(svc.entry.to_string().into());
         f.key = Finding::key_from(
             ID,
             &[
@@ -172,17 +172,20 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
             "Nothing to do by hand. To have it before the upgrade anyway, add the stock \
              entry (the command below writes the line the upgrade would add)."
                 .to_string()
+                .into()
         } else {
-            "Add the stock entry to master.cf (the command below writes it).".to_string()
+            "Add the stock entry to master.cf (the command below writes it)."
+                .to_string()
+                .into()
         };
         f.remediation.commands = commands(
             facts,
             vec![vec![
                 "postconf".into(),
                 "-c".into(),
-                inst.config_directory.display().to_string(),
+                inst.config_directory.display().to_string().into(),
                 "-M".into(),
-                format!("{}/{}={}", svc.name, svc.kind, svc.entry),
+                format!("{}/{}={}", svc.name, svc.kind, svc.entry).into(),
             ]],
         );
         // the RPM's %post adds it: nothing for `fix` to do
@@ -199,7 +202,7 @@ fn missing_services(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut
 const POSTCONF_MASTER_EDIT: PostfixVersion = PostfixVersion::new(2, 11, 0);
 
 /// The remediation commands, only where the installed postconf can edit master.cf.
-fn commands(facts: &Facts, cmds: Vec<Vec<String>>) -> Vec<Vec<String>> {
+fn commands(facts: &Facts, cmds: Vec<Vec<ArcStr>>) -> Vec<Vec<ArcStr>> {
     if facts.postfix.version >= POSTCONF_MASTER_EDIT {
         cmds
     } else {
@@ -242,8 +245,8 @@ fn tlsproxy_limit(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut V
         );
         f.location.line = Some(s.line);
         f.location.end_line = Some(s.end_line);
-        f.location.service = Some(s.id());
-        f.location.text = Some(s.maxproc.to_string());
+        f.location.service = Some(s.id().into());
+        f.location.text = Some(s.maxproc.as_str().into());
         f.key = Finding::key_from(ID, &[&catalog_data::master_path(inst), "tlsproxy", &s.id()]);
         f.remediation.hint = "Set the process limit (7th field) of tlsproxy to 0.".into();
         f.remediation.commands = commands(
@@ -251,9 +254,9 @@ fn tlsproxy_limit(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut V
             vec![vec![
                 "postconf".into(),
                 "-c".into(),
-                inst.config_directory.display().to_string(),
+                inst.config_directory.display().to_string().into(),
                 "-F".into(),
-                format!("{}/process_limit=0", s.id()),
+                format!("{}/process_limit=0", s.id()).into(),
             ]],
         );
         f.fix = FixInfo::safe();
@@ -342,7 +345,7 @@ fn chroot_dash(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec<
         names.join(", ")
     );
     f.location.line = Some(dashed[0].line);
-    f.location.service = Some(dashed[0].id());
+    f.location.service = Some(dashed[0].id().into());
     f.location.text = Some("-".into());
     f.key = Finding::key_from(ID, &[&catalog_data::master_path(inst), "chroot-dash"]);
     f.remediation.hint = format!(
@@ -355,16 +358,17 @@ fn chroot_dash(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec<
         } else {
             ""
         }
-    );
+    )
+    .into();
     let cmds = dashed
         .iter()
         .map(|s| {
             vec![
                 "postconf".into(),
                 "-c".into(),
-                inst.config_directory.display().to_string(),
+                inst.config_directory.display().to_string().into(),
                 "-F".into(),
-                format!("{}/chroot={}", s.id(), yn(before)),
+                format!("{}/chroot={}", s.id(), yn(before)).into(),
             ]
         })
         .collect();
@@ -408,9 +412,9 @@ fn gone_daemons(facts: &Facts, inst: &Instance, master: &MasterCf, out: &mut Vec
         );
         f.location.line = Some(s.line);
         f.location.end_line = Some(s.end_line);
-        f.location.service = Some(s.id());
-        f.location.text = Some(s.command.to_string());
-        f.remediation.hint = format!("Remove or comment out the {} entry.", s.id());
+        f.location.service = Some(s.id().into());
+        f.location.text = Some(s.command.as_str().into());
+        f.remediation.hint = format!("Remove or comment out the {} entry.", s.id()).into();
         f.fix = FixInfo::review();
         out.push(f);
     }

@@ -127,7 +127,8 @@ fn finding(facts: &Facts, inst: &Instance, r: &MapRef, yp_conf: bool) -> Finding
     f.remediation.hint = format!(
         "Remove {} from {} (postconf -e, or edit the file). {}",
         r.text, r.parameter, nis_hint
-    );
+    )
+    .into();
     // `fix --unsafe` removes a list member written literally in main.cf; inside a
     // restriction, a wrapper, a $name or a master.cf -o it is a person's edit
     let classes: Vec<&str> = inst
@@ -140,7 +141,7 @@ fn finding(facts: &Facts, inst: &Instance, r: &MapRef, yp_conf: bool) -> Finding
     let classes: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
     let restriction = r.parameter.ends_with("_restrictions")
         || r.parameter.ends_with("_checks")
-        || classes.contains(&r.parameter)
+        || classes.iter().any(|c| *c == *r.parameter)
         || !crate::config::takes_tables(&r.parameter, &classes);
     let removable =
         r.wrappers.is_empty() && r.at.is_some() && r.file == ConfigFile::Main && !restriction;

@@ -138,7 +138,7 @@ impl Check for PcreXFlag {
                 if !seen.insert(r.name.clone()) {
                     continue;
                 }
-                let Ok(bytes) = facts.root.read(&r.name) else {
+                let Ok(bytes) = facts.root.read(r.name.as_str()) else {
                     // A missing or unreadable table is another check's business.
                     continue;
                 };
@@ -160,16 +160,17 @@ impl Check for PcreXFlag {
                             |s| format!("{} service {s}", inst.master_cf_path().display())
                         ),
                     );
-                    f.location.file = Some(r.name.clone());
+                    f.location.file = Some(r.name.to_string());
                     f.location.line = Some(u.line);
                     f.location.end_line = Some(u.line);
-                    f.location.text = Some(u.pattern.clone());
-                    f.related.push(Related::file(r.name.clone()));
+                    f.location.text = Some(u.pattern.clone().into());
+                    f.related.push(Related::file(r.name.to_string()));
                     f.remediation.hint = format!(
                         "Remove the X flag from the pattern on line {} of {} and confirm the \
                          pattern has no unknown backslash escape; then test with postmap -q.",
                         u.line, r.name
-                    );
+                    )
+                    .into();
                     f.links.push(Link {
                         url: "https://www.postfix.org/pcre_table.5.html".into(),
                         title: "pcre_table(5)".into(),

@@ -88,7 +88,8 @@ impl Check for RemovedRestrictionCheck {
                     r.replacement,
                     lower_first(&place),
                     r.why
-                );
+                )
+                .into();
                 // what `fix` does: reject_maps_rbl becomes one reject_rbl_client per
                 // maps_rbl_domains entry (safe), check_relay_domains is replaced as a review
                 // fix, permit_naked_ip_address has no faithful replacement

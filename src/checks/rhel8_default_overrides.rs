@@ -139,20 +139,21 @@ impl Check for Rhel8DefaultOverrides {
                     meaning(name, old, new)
                 );
                 f.location.file = Some(main_cf.clone());
-                f.location.parameter = Some(name.to_string());
+                f.location.parameter = Some(name.to_string().into());
                 f.remediation.hint = format!(
                     "To keep the RHEL 8 behaviour, set it explicitly: postconf -e \
                      '{name}={old}'. Otherwise nothing to do."
-                );
+                )
+                .into();
                 f.remediation.commands.push(vec![
                     "postconf".into(),
                     "-e".into(),
-                    format!("{name}={old}"),
+                    format!("{name}={old}").into(),
                 ]);
                 f.fix = FixInfo::safe();
                 f.links.push(Link {
-                    url: format!("https://www.postfix.org/postconf.5.html#{name}"),
-                    title: format!("postconf(5): {name}"),
+                    url: format!("https://www.postfix.org/postconf.5.html#{name}").into(),
+                    title: format!("postconf(5): {name}").into(),
                 });
                 out.push(f);
             }

@@ -184,10 +184,14 @@ fn leftover_finding(facts: &Facts, path: &Path) -> Finding {
     f.remediation.hint = format!(
         "Compare {name} with {base} (postconf -c on a copy, or diff), merge what you need \
          into {base}, then delete {name}."
-    );
-    f.remediation
-        .commands
-        .push(vec!["diff".into(), "-u".into(), base.clone(), name.clone()]);
+    )
+    .into();
+    f.remediation.commands.push(vec![
+        "diff".into(),
+        "-u".into(),
+        base.clone().into(),
+        name.clone().into(),
+    ]);
     f.links.push(Link {
         url: "https://rpm-software-management.github.io/rpm/manual/spec.html#directives".into(),
         title: "RPM spec: %config(noreplace), .rpmnew and .rpmsave".into(),
@@ -243,8 +247,9 @@ fn prediction(facts: &Facts) -> Option<Finding> {
             f.related.push(Related::file(p.display().to_string()));
         }
     }
-    f.remediation.hint =
-        "Nothing to do; after the upgrade, review any new .rpmnew files.".to_string();
+    f.remediation.hint = "Nothing to do; after the upgrade, review any new .rpmnew files."
+        .to_string()
+        .into();
     Some(f)
 }
 

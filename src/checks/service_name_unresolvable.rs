@@ -202,8 +202,8 @@ fn finding(
     f.location.file = Some(path.clone());
     f.location.line = Some(s.line);
     f.location.end_line = Some(s.end_line);
-    f.location.service = Some(s.id());
-    f.location.text = Some(s.name.to_string());
+    f.location.service = Some(s.id().into());
+    f.location.text = Some(s.name.as_str().into());
     f.related.push(Related::file(path));
     let number = match port {
         "smtps" | "submissions" | "urd" => Some("465"),
@@ -233,7 +233,8 @@ fn with_hint(
         "\"{port}\" looks like a typo or a local name: write the port number in the \
          service name of {}, or add the name to /etc/services.",
         s.id()
-    );
+    )
+    .into();
     // rename only the port part: the host part may contain the same text
     if let Some(n) = number {
         let new_name = match s.name.rfind(':') {
@@ -245,7 +246,8 @@ fn with_hint(
              postconf -M). Keep -o syslog_name if logs are filtered on the service name.",
             s.id(),
             s.kind
-        );
+        )
+        .into();
     }
     // renaming the entry is left to a person (`fix` has no planner for it): the name
     // may be filtered on in logs, and smtps/submissions are `smtps-service-renamed`'s

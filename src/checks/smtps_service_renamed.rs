@@ -192,7 +192,8 @@ fn finding(facts: &Facts, inst: &Instance, s: &Service) -> Finding {
         f.remediation.hint = format!(
             "Rename the entry to `{new_name}`{syslog}; `submissions` already resolves on \
              this host."
-        );
+        )
+        .into();
         f.remediation.commands = vec![common::fix_command(ID)];
     } else {
         f.fix = FixInfo::review();
@@ -201,7 +202,7 @@ fn finding(facts: &Facts, inst: &Instance, s: &Service) -> Finding {
              not in /etc/services): add `submissions 465/tcp` to /etc/services first, or \
              rename after the upgrade.",
             facts.postfix.version
-        );
+        ).into();
         f.remediation.commands = vec![common::argv(&[
             "postfix-preupgrade",
             "fix",

@@ -438,9 +438,9 @@ impl Check for TlsFingerprintDigest {
                 );
                 f.location.file = Some(h.file.clone());
                 f.location.line = (h.line > 0).then_some(h.line);
-                f.location.service = h.service.clone();
-                f.location.parameter = Some(h.parameter.clone());
-                f.location.text = Some(h.first.clone());
+                f.location.service = h.service.clone().map(Into::into);
+                f.location.parameter = Some(h.parameter.clone().into());
+                f.location.text = Some(h.first.clone().into());
                 f.key = Finding::key_from(
                     ID,
                     &[
@@ -458,11 +458,12 @@ impl Check for TlsFingerprintDigest {
                     "Set {digest} = md5 explicitly now (it keeps today's behaviour on every \
                      version), or replace the fingerprints with sha256 ones and set {digest} \
                      = sha256."
-                );
+                )
+                .into();
                 f.remediation.commands.push(vec![
                     "postconf".into(),
                     "-e".into(),
-                    format!("{digest}=md5"),
+                    format!("{digest}=md5").into(),
                 ]);
                 f.links.push(Link {
                     url: "https://www.postfix.org/postconf.5.html#smtpd_tls_fingerprint_digest"

@@ -862,7 +862,8 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
             f.remediation.hint = format!(
                 "Set {} = >={} (Postfix 3.6 and later) or remove it to use the default.",
                 place.parameter, crypto.min_tls
-            );
+            )
+            .into();
             out.push(f);
         } else {
             let below: Vec<&str> = named
@@ -888,7 +889,8 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
                 f.remediation.hint = format!(
                     "Remove the old versions from {} (or leave it at its default).",
                     place.parameter
-                );
+                )
+                .into();
                 out.push(f);
             }
         }
@@ -918,7 +920,8 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
                 f.remediation.hint = format!(
                     "Set {} = medium (the default) or remove it.",
                     place.parameter
-                );
+                )
+                .into();
                 out.push(f);
             }
         }
@@ -934,7 +937,8 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
                  the export and low grades use the medium cipher list.",
                 place.parameter
             );
-            f.remediation.hint = format!("Remove {} from the configuration.", place.parameter);
+            f.remediation.hint =
+                format!("Remove {} from the configuration.", place.parameter).into();
             out.push(f);
         }
     }
@@ -960,7 +964,8 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
                  from OpenSSL already.",
                 place.parameter
             );
-            f.remediation.hint = format!("Remove {} from the configuration.", place.parameter);
+            f.remediation.hint =
+                format!("Remove {} from the configuration.", place.parameter).into();
             out.push(f);
         }
     }
@@ -995,7 +1000,8 @@ fn setting_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Ve
             place.parameter,
             refused.join(", ")
         );
-        f.remediation.hint = format!("Remove {} to use the default cipher list.", place.parameter);
+        f.remediation.hint =
+            format!("Remove {} to use the default cipher list.", place.parameter).into();
         out.push(f);
     }
     out
@@ -1006,9 +1012,9 @@ fn finding(place: &Place, kind: &str, severity: Severity, title: String) -> Find
     f.location.file = Some(place.file.clone());
     f.location.line = place.line;
     f.location.end_line = place.line;
-    f.location.service = place.service.clone();
-    f.location.parameter = Some(place.parameter.clone());
-    f.location.text = Some(place.text.clone());
+    f.location.service = place.service.clone().map(Into::into);
+    f.location.parameter = Some(place.parameter.clone().into());
+    f.location.text = Some(place.text.clone().into());
     f.key = Finding::key_from(
         ID,
         &[
@@ -1101,7 +1107,7 @@ impl Check for TlsWeakCertificate {
                         ],
                     );
                     f.summary = p.detail;
-                    f.remediation.hint = p.hint;
+                    f.remediation.hint = p.hint.into();
                     f.related.push(Related::file(u.cert.clone()));
                     if u.key != u.cert {
                         f.related.push(Related::file(u.key.clone()));
@@ -1163,7 +1169,8 @@ fn dh_findings(facts: &Facts, inst: &Instance, crypto: &CryptoPolicy) -> Vec<Fin
             "Remove {} (Postfix's built-in groups are fine) or generate a 2048-bit group \
              with `openssl dhparam -out {path} 2048`.",
             place.parameter
-        );
+        )
+        .into();
         f.related.push(Related::file(path));
         out.push(f);
     }

@@ -108,7 +108,42 @@ impl Check for UnknownParameter {
 }
 
 /// Names an instance's configuration uses besides the fixed ones (see the module docs).
-pub fn accepted_names(facts: &Facts, inst: &Instance) -> (HashSet<String>, Vec<String>) {
+///
+/// Service-defined names (`<service>_<suffix>`) are not listed one by one: a big host
+/// has thousands of transports, each giving 16 names. [`Accepted::contains`] splits a
+/// name at each known suffix and looks the rest up among the services instead.
+pub struct Accepted<'a> {
+    /// Names used through `$name` and `smtpd_restriction_classes` members.
+    pub used: HashSet<String>,
+    /// `name_` of every map of a [`DBMS_TYPES`] type configured by name.
+    pub prefixes: Vec<String>,
+    /// Names of master.cf services running a delivery agent ([`DELIVERY_AGENTS`]): they
+    /// accept `<name>_<suffix>` for each of [`TRANSPORT_SUFFIXES`].
+    transports: HashSet<&'a str>,
+    /// Names of master.cf services running `pipe` or `spawn`: `<name>_time_limit`.
+    timed: HashSet<&'a str>,
+}
+
+impl Accepted<'_> {
+    /// Whether the configuration makes `name` a parameter Postfix accepts (besides the
+    /// fixed names the caller checks itself).
+    pub fn contains(&self, name: &str) -> bool {
+        let service_with = |services: &HashSet<&str>, suffix: &str| {
+            name.strip_suffix(suffix)
+                .and_then(|n| n.strip_suffix('_'))
+                .is_some_and(|svc| services.contains(svc))
+        };
+        self.used.contains(name)
+            || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+            || TRANSPORT_SUFFIXES
+                .iter()
+                .any(|suf| service_with(&self.transports, suf))
+            || service_with(&self.timed, "time_limit")
+    }
+}
+
+/// Names an instance's configuration uses besides the fixed ones (see the module docs).
+pub fn accepted_names<'a>(facts: &Facts, inst: &'a Instance) -> Accepted<'a> {
     let main = inst.main();
     let defaults = facts.defaults_for(inst);
     let ex = Expander::new(main, &defaults);
@@ -123,6 +158,8 @@ pub fn accepted_names(facts: &Facts, inst: &Instance) -> (HashSet<String>, Vec<S
             .filter(|s| !s.is_empty())
             .map(str::to_string),
     );
+    let mut transports = HashSet::new();
+    let mut timed = HashSet::new();
     if let Some(m) = inst.master() {
         for s in m.services() {
             let sx = Expander::new(main, &defaults).with_service(s);
@@ -130,24 +167,25 @@ pub fn accepted_names(facts: &Facts, inst: &Instance) -> (HashSet<String>, Vec<S
                 used.extend(sx.expand(&o.value).used);
             }
             if DELIVERY_AGENTS.contains(&s.command.as_str()) {
-                used.extend(
-                    TRANSPORT_SUFFIXES
-                        .iter()
-                        .map(|suf| format!("{}_{suf}", s.name)),
-                );
+                transports.insert(&s.name[..]);
             }
             if s.command == "pipe" || s.command == "spawn" {
-                used.insert(format!("{}_time_limit", s.name));
+                timed.insert(&s.name[..]);
             }
         }
     }
     let prefixes = facts
         .map_refs(inst)
         .iter()
-        .filter(|r| DBMS_TYPES.contains(&r.map_type.as_str()) && !r.name.contains('/'))
+        .filter(|r| DBMS_TYPES.contains(&r.map_type) && !r.name.contains('/'))
         .map(|r| format!("{}_", r.name))
         .collect();
-    (used, prefixes)
+    Accepted {
+        used,
+        prefixes,
+        transports,
+        timed,
+    }
 }
 
 /// Optimal-string-alignment distance (edits and adjacent transpositions), the whole
@@ -225,10 +263,8 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
     let tv = target.postfix_version;
     let source = facts.upgrade_path.source_profile();
     let knows_source = |n: &str| params::known(&facts.postfix.version, n) || source.knows_param(n);
-    let (used, prefixes) = accepted_names(facts, inst);
-    let accepted = |n: &str| {
-        target.knows_param(n) || used.contains(n) || prefixes.iter().any(|p| n.starts_with(p))
-    };
+    let names = accepted_names(facts, inst);
+    let accepted = |n: &str| target.knows_param(n) || names.contains(n);
     let mut known: Vec<&'static str> = params::names(&tv);
     known.extend(target.rhel_only_params.iter().copied());
     let dropped = facts.upgrade_path.dropped_rhel_params();
@@ -324,7 +360,8 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                 f.remediation.hint = format!(
                     "If `{s}` was meant, rename the parameter (this changes behaviour: \
                      review); otherwise remove the line."
-                );
+                )
+                .into();
                 f.remediation.commands = vec![common::postconf_command(
                     inst,
                     &[&format!("{s}={}", p.value)],
@@ -354,7 +391,8 @@ fn check_instance(facts: &Facts, inst: &Instance) -> Vec<Finding> {
                 f.remediation.hint = match sugg {
                     Some(sg) => format!(
                         "If `{sg}` was meant, rename this -o (review); otherwise remove it."
-                    ),
+                    )
+                    .into(),
                     None => "Remove this -o option: the target ignores it.".into(),
                 };
                 f.remediation.commands = vec![common::postconf_command(
@@ -409,6 +447,50 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn service_defined_names_are_the_materialised_ones() {
+        // service names with underscores and suffixes that end other suffixes: every
+        // split must be tried, and nothing else accepted
+        let transports = ["out1", "a_b", "a_b_destination", "relay", ""];
+        let timed = ["pipe_x", "out1"];
+        let acc = Accepted {
+            used: HashSet::new(),
+            prefixes: Vec::new(),
+            transports: transports.iter().copied().collect(),
+            timed: timed.iter().copied().collect(),
+        };
+        let mut want: HashSet<String> = HashSet::new();
+        for s in transports {
+            want.extend(TRANSPORT_SUFFIXES.iter().map(|suf| format!("{s}_{suf}")));
+        }
+        want.extend(timed.iter().map(|s| format!("{s}_time_limit")));
+        let mut tried = want.clone();
+        for svc in [
+            "out",
+            "out1",
+            "out12",
+            "a",
+            "a_b",
+            "a_b_destination",
+            "b",
+            "pipe_x",
+            "x",
+        ] {
+            for suf in TRANSPORT_SUFFIXES
+                .iter()
+                .chain(&["time_limit", "limit", "x"])
+            {
+                for sep in ["_", "", "__"] {
+                    tried.insert(format!("{svc}{sep}{suf}"));
+                }
+            }
+        }
+        tried.extend(["_", "", "recipient_limit", "time_limit", "out1_"].map(String::from));
+        for n in &tried {
+            assert_eq!(acc.contains(n), want.contains(n), "{n}");
         }
     }
 

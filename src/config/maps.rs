@@ -1,4 +1,13 @@
 //! Lookup-table references (`type:name`) in main.cf values and master.cf `-o` values.
+//!
+//! A big host has tens of thousands of references, kept for the whole run: their texts
+//! are shared ([`ArcStr`]) rather than copied, the type words are the static names of
+//! [`MAP_TYPES`], and the names of parameters and services are held once however many
+//! references they have.
+use std::collections::HashSet;
+
+pub use arcstr::{ArcStr, Substr};
+
 use super::expand::{Expander, Expansion, Src};
 use super::main_cf::MainCf;
 use super::master_cf::MasterCf;
@@ -50,6 +59,29 @@ pub const MAP_TYPES: &[&str] = &[
     "unix",
 ];
 
+/// Texts made once and given to many holders: the same text is the same shared string
+/// (a parameter name used by thousands of references, a hint repeated in thousands of
+/// findings).
+#[derive(Default)]
+pub struct SharedTexts(HashSet<ArcStr>);
+
+impl SharedTexts {
+    /// The shared string with this text, made on first use.
+    pub fn get(&mut self, text: &str) -> ArcStr {
+        if let Some(s) = self.0.get(text) {
+            return s.clone();
+        }
+        let s = ArcStr::from(text);
+        self.0.insert(s.clone());
+        s
+    }
+}
+
+/// The static name of a map type Postfix knows ([`MAP_TYPES`]).
+pub fn known_map_type(t: &str) -> Option<&'static str> {
+    MAP_TYPES.iter().copied().find(|k| *k == t)
+}
+
 /// Which of the two files a position is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,17 +99,17 @@ pub struct Span {
     /// Byte column in that line, 0-based (what `replace_at` takes).
     pub column: usize,
     /// The text written there.
-    pub text: String,
+    pub text: ArcStr,
 }
 
 /// Where a reference's map type came from when it came through `$name` expansion.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Via {
     /// The outermost `$name` written in the using parameter.
-    pub expanded: String,
+    pub expanded: ArcStr,
     /// The parameter whose value literally contains the map type (its main.cf value, or
     /// its built-in default when `line` is `None`).
-    pub parameter: String,
+    pub parameter: ArcStr,
     /// Its (first) line, `None` when it came from the defaults.
     pub line: Option<usize>,
     pub file: ConfigFile,
@@ -86,18 +118,21 @@ pub struct Via {
 /// One lookup-table reference.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MapRef {
-    /// Map type: `hash`, `lmdb`, `mysql`, `unix` ...
-    pub map_type: String,
+    /// Map type: `hash`, `lmdb`, `mysql`, `unix` ... (one of [`MAP_TYPES`]).
+    pub map_type: &'static str,
     /// Table name: `/etc/aliases`, `passwd.byname`, `{ a=b }` for inline/static ...
-    pub name: String,
+    /// (the end of `text`, not a copy).
+    pub name: Substr,
     /// Enclosing wrappers, outermost first: `["proxy"]`, `["unionmap", "proxy"]`.
-    pub wrappers: Vec<String>,
+    pub wrappers: Vec<&'static str>,
     /// `type:name` as it reads after expansion, without wrappers.
-    pub text: String,
-    /// The parameter (or `-o` name) whose value holds the reference.
-    pub parameter: String,
-    /// `name/type` of the master.cf service for `-o` overrides.
-    pub service: Option<String>,
+    pub text: ArcStr,
+    /// The parameter (or `-o` name) whose value holds the reference (shared by every
+    /// reference of that name).
+    pub parameter: ArcStr,
+    /// `name/type` of the master.cf service for `-o` overrides (shared by the
+    /// service's references).
+    pub service: Option<ArcStr>,
     /// File and physical line where it is used (where `$name` is written, if expanded).
     pub file: ConfigFile,
     pub line: usize,
@@ -178,27 +213,25 @@ fn split_list(t: &[u8]) -> Vec<(usize, usize)> {
 struct Found {
     start: usize,
     end: usize,
-    map_type: String,
-    name: String,
-    wrappers: Vec<String>,
+    map_type: &'static str,
+    wrappers: Vec<&'static str>,
 }
 
-fn parse_ref(v: &str, start: usize, end: usize, wrappers: &[String], out: &mut Vec<Found>) {
+fn parse_ref(v: &str, start: usize, end: usize, wrappers: &[&'static str], out: &mut Vec<Found>) {
     let tok = &v[start..end];
     let Some(colon) = tok.find(':') else { return };
-    let ty = &tok[..colon];
-    if !MAP_TYPES.contains(&ty) {
+    let Some(ty) = known_map_type(&tok[..colon]) else {
         return;
-    }
+    };
     let rest = &tok[colon + 1..];
     let mut w = wrappers.to_vec();
     if ty == "proxy" {
-        w.push(ty.to_string());
+        w.push(ty);
         parse_ref(v, start + colon + 1, end, &w, out);
         return;
     }
     if (ty == "unionmap" || ty == "pipemap") && rest.starts_with('{') {
-        w.push(ty.to_string());
+        w.push(ty);
         let inner_s = start + colon + 2;
         let inner_e = if rest.ends_with('}') && rest.len() >= 2 {
             end - 1
@@ -213,8 +246,7 @@ fn parse_ref(v: &str, start: usize, end: usize, wrappers: &[String], out: &mut V
     out.push(Found {
         start,
         end,
-        map_type: ty.to_string(),
-        name: rest.to_string(),
+        map_type: ty,
         wrappers: w,
     });
 }
@@ -234,27 +266,35 @@ struct Ctx<'a> {
     service: Option<usize>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// (file, line, column, owning parameter name, its line) of byte `off` of a source.
-    fn place(&self, src: Src, off: usize) -> Option<(ConfigFile, usize, usize, String, usize)> {
+    fn place(&self, src: Src, off: usize) -> Option<(ConfigFile, usize, usize, &'a str, usize)> {
         match src {
             Src::Main(i) => {
                 let p = &self.main.params()[i];
                 let (l, c) = self.main.value_position(p, off)?;
-                Some((ConfigFile::Main, l, c, p.name.clone(), p.line))
+                Some((ConfigFile::Main, l, c, &p.name[..], p.line))
             }
             Src::Override(j) => {
                 let m = self.master?;
                 let s = &m.services()[self.service?];
                 let o = &s.overrides[j];
                 let (l, c) = m.override_position(s, o, off)?;
-                Some((ConfigFile::Master, l, c, o.name.clone(), o.line))
+                Some((ConfigFile::Master, l, c, &o.name[..], o.line))
             }
             _ => None,
         }
     }
 
-    fn span(&self, exp: &Expansion, s: usize, e: usize) -> Option<Span> {
+    /// The exact place of `exp.value[s..e]` (which is `text`), when it is written in one
+    /// piece on one line.
+    fn span(
+        &self,
+        exp: &Expansion,
+        s: usize,
+        e: usize,
+        text: impl FnOnce() -> ArcStr,
+    ) -> Option<Span> {
         let r = exp.run_at(s)?;
         if e > r.out + r.len || e <= s {
             return None;
@@ -265,7 +305,7 @@ impl Ctx<'_> {
             file,
             line,
             column,
-            text: exp.value[s..e].to_string(),
+            text: text(),
         })
     }
 
@@ -273,11 +313,12 @@ impl Ctx<'_> {
     fn collect(
         &self,
         exp: &Expansion,
-        parameter: &str,
-        service: Option<String>,
+        parameter: &ArcStr,
+        service: Option<&ArcStr>,
         file: ConfigFile,
         def_line: usize,
         top_src: Src,
+        texts: &mut SharedTexts,
         out: &mut Vec<MapRef>,
     ) {
         let v = &exp.value;
@@ -295,8 +336,11 @@ impl Ctx<'_> {
         for f in found {
             let run = exp.run_at(f.start);
             let type_end = f.start + f.map_type.len();
-            let type_at = self.span(exp, f.start, type_end);
-            let at = self.span(exp, f.start, f.end);
+            // `type:name`: the type word is a known one, the name the rest
+            let text = ArcStr::from(&v[f.start..f.end]);
+            let name = text.substr(f.map_type.len() + 1..);
+            let type_at = self.span(exp, f.start, type_end, || texts.get(f.map_type));
+            let at = self.span(exp, f.start, f.end, || text.clone());
             // where it is used: the literal, or the `$name` in the top-level text
             let line = run
                 .and_then(|r| match r.ctx {
@@ -307,17 +351,20 @@ impl Ctx<'_> {
                 })
                 .unwrap_or(def_line);
             let via = run.and_then(|r| {
-                let expanded = exp.ctx_name(r)?.to_string();
+                let expanded = texts.get(exp.ctx_name(r)?);
                 Some(match self.place(r.src, r.src_off + (f.start - r.out)) {
                     Some((file, _, _, parameter, line)) => Via {
                         expanded,
-                        parameter,
+                        parameter: texts.get(parameter),
                         line: Some(line),
                         file,
                     },
                     // from a built-in default: the parameter whose default holds it
                     None => Via {
-                        parameter: exp.default_name(r).unwrap_or(&expanded).to_string(),
+                        parameter: match exp.default_name(r) {
+                            Some(d) => texts.get(d),
+                            None => expanded.clone(),
+                        },
                         expanded,
                         line: None,
                         file: ConfigFile::Main,
@@ -325,12 +372,12 @@ impl Ctx<'_> {
                 })
             });
             out.push(MapRef {
-                text: v[f.start..f.end].to_string(),
+                text,
                 map_type: f.map_type,
-                name: f.name,
+                name,
                 wrappers: f.wrappers,
-                parameter: parameter.to_string(),
-                service: service.clone(),
+                parameter: parameter.clone(),
+                service: service.cloned(),
                 file,
                 line,
                 at,
@@ -352,6 +399,7 @@ pub fn map_refs(
     defaults: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<MapRef> {
     let mut out = Vec::new();
+    let mut texts = SharedTexts::default();
     let ex = Expander::new(main, defaults);
     let classes: Vec<String> = {
         let v = ex.param("smtpd_restriction_classes").value;
@@ -371,19 +419,22 @@ pub fn map_refs(
             master,
             service: None,
         };
+        let parameter = texts.get(&p.name);
         ctx.collect(
             &exp,
-            &p.name,
+            &parameter,
             None,
             ConfigFile::Main,
             p.line,
             Src::Main(i),
+            &mut texts,
             &mut out,
         );
     }
     if let Some(m) = master {
         for (si, s) in m.services().iter().enumerate() {
             let sex = Expander::new(main, defaults).with_service(s);
+            let mut id = None;
             for (j, o) in s.overrides.iter().enumerate() {
                 if !takes_tables(&o.name, &classes) {
                     continue;
@@ -394,13 +445,17 @@ pub fn map_refs(
                     master,
                     service: Some(si),
                 };
+                // one string for the service's id and each name, however many tables
+                let id = id.get_or_insert_with(|| ArcStr::from(s.id()));
+                let parameter = texts.get(&o.name);
                 ctx.collect(
                     &exp,
-                    &o.name,
-                    Some(s.id()),
+                    &parameter,
+                    Some(id),
                     ConfigFile::Master,
                     o.line,
                     Src::Override(j),
+                    &mut texts,
                     &mut out,
                 );
             }

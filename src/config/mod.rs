@@ -43,7 +43,8 @@ pub use expand::{expand, Expander, Expansion};
 pub use lines::written_lines;
 pub use main_cf::{MainCf, Param, TextEdit};
 pub use maps::{
-    map_refs, takes_tables, ConfigFile, MapRef, Span, Via, CACHE_PARAMETERS, MAP_TYPES,
+    known_map_type, map_refs, takes_tables, ArcStr, ConfigFile, MapRef, SharedTexts, Span, Substr,
+    Via, CACHE_PARAMETERS, MAP_TYPES,
 };
 pub use master_cf::{MasterCf, Override, Service, SERVICE_TYPES};
 pub use show::{show_main, show_master};

@@ -65,8 +65,9 @@ impl BerkeleyDb {
         if crate::config::CACHE_PARAMETERS.contains(&r.parameter.as_str()) {
             return item;
         }
-        let alias = ALIAS_PARAMS.contains(&r.parameter.as_str()) || aliases.contains(&r.name);
-        match rebuild_for(cx, &r.map_type, &r.name, &r.text, alias) {
+        let alias =
+            ALIAS_PARAMS.contains(&r.parameter.as_str()) || aliases.iter().any(|a| *a == *r.name);
+        match rebuild_for(cx, r.map_type, &r.name, &r.text, alias) {
             Ok(rb) => item.rebuild = Some(rb),
             Err(bl) => item.blocked = Some(bl),
         }
@@ -109,7 +110,7 @@ fn rebuild_for(
             ),
             commands: vec![
                 vec!["sh".into(), "-c".into(), dump],
-                crate::checks::common::fix_command(ID),
+                crate::checks::common::owned(crate::checks::common::fix_command(ID)),
             ],
         });
     }
@@ -264,10 +265,7 @@ impl Planner for BerkeleyDb {
         let master_path = cx.inst.master_cf_path();
         let defaults = |n: &str| cx.default_value(n);
         let refs = crate::config::map_refs(&draft.main, draft.master.as_ref(), &defaults);
-        let bdb: Vec<&MapRef> = refs
-            .iter()
-            .filter(|r| BDB.contains(&r.map_type.as_str()))
-            .collect();
+        let bdb: Vec<&MapRef> = refs.iter().filter(|r| BDB.contains(&r.map_type)).collect();
 
         // built-in Berkeley DB caches of services in use
         let mut implicit: Vec<(&str, String)> = Vec::new();
@@ -355,7 +353,7 @@ impl Planner for BerkeleyDb {
                 // setting default_database_type below
                 None if from_builtin_ddt(it.r) => implicit_ddt.push(it),
                 None if it.r.via.as_ref().is_some_and(|v| v.line.is_none()) => {
-                    let p = it.r.via.as_ref().map(|v| v.parameter.clone());
+                    let p = it.r.via.as_ref().map(|v| v.parameter.to_string());
                     via_default
                         .entry(p.unwrap_or_default())
                         .or_default()
@@ -386,7 +384,7 @@ impl Planner for BerkeleyDb {
             let blocker = members.iter().find(|m| m.blocked.is_some());
             if let Some(b) = blocker {
                 if members.iter().any(|m| via_ddt(m.r)) {
-                    ddt_blocked = Some(b.r.text.clone());
+                    ddt_blocked = Some(b.r.text.to_string());
                 }
                 let b_desc = b.r.name.clone();
                 for m in members {
@@ -414,7 +412,7 @@ impl Planner for BerkeleyDb {
             let ty = first
                 .type_at
                 .as_ref()
-                .map(|s| s.text.clone())
+                .map(|s| s.text.to_string())
                 .unwrap_or_default();
             edits.push((*f, *line, *column, ty.clone()));
             let used: Vec<String> = members.iter().map(|m| describe(m.r)).collect();
@@ -505,7 +503,7 @@ impl Planner for BerkeleyDb {
             }
         }
         if let Some(b) = implicit_ddt.iter().find(|m| m.blocked.is_some()) {
-            ddt_blocked = Some(b.r.text.clone());
+            ddt_blocked = Some(b.r.text.to_string());
             for m in &implicit_ddt {
                 let bl = b.blocked.as_ref().expect("found above");
                 let reason = match &m.blocked {

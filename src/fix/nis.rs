@@ -150,7 +150,12 @@ impl Planner for NisMap {
                 ));
                 continue;
             }
-            edits.push((at.line, at.column, at.text.clone(), r.parameter.clone()));
+            edits.push((
+                at.line,
+                at.column,
+                at.text.to_string(),
+                r.parameter.to_string(),
+            ));
         }
         edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
         edits.dedup();

@@ -146,13 +146,9 @@ impl Planner for UnknownParameter {
                 _ => None,
             },
         );
-        let (used, prefixes) = crate::checks::unknown_parameter::accepted_names(facts, &inst);
-        let unknown = |n: &str| {
-            !(target.knows_param(n)
-                || used.contains(n)
-                || prefixes.iter().any(|p| n.starts_with(p.as_str()))
-                || dropped.contains(&n))
-        };
+        let accepted = crate::checks::unknown_parameter::accepted_names(facts, &inst);
+        let unknown =
+            |n: &str| !(target.knows_param(n) || accepted.contains(n) || dropped.contains(&n));
         let knows_source =
             |n: &str| crate::facts::params::known(&installed, n) || source.knows_param(n);
         let main_path = cx.inst.main_cf_path();

@@ -130,12 +130,17 @@ impl Planner for RpmnewMerge {
                     (
                         "the level is raised by the compatibility-level fix, which first pins \
                          the old defaults this host relies on",
-                        vec![crate::verify::fix_after_upgrade(cx.facts, fix)],
+                        vec![crate::verify::fix_after_upgrade(
+                            cx.facts,
+                            crate::checks::common::owned(fix),
+                        )],
                     )
                 } else {
                     (
                         "the edit could not be made here",
-                        vec![take_command(cx.inst, p.file, s)],
+                        vec![crate::checks::common::owned(take_command(
+                            cx.inst, p.file, s,
+                        ))],
                     )
                 };
                 out.left.push(cx.left(
@@ -163,7 +168,9 @@ impl Planner for RpmnewMerge {
                         side_by_side(s),
                         recommendation(s)
                     ),
-                    vec![take_command(cx.inst, p.file, s)],
+                    vec![crate::checks::common::owned(take_command(
+                        cx.inst, p.file, s,
+                    ))],
                 ));
             }
             if !after.conflict.is_empty() {

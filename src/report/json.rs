@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::leapp::GROUP_ABOVE;
 use super::{InstanceInfo, ReleaseInfo, ReportMeta, Summary, ToolInfo};
-use crate::finding::{Finding, FixInfo, Link, Location, Related, Severity};
+use crate::finding::{ArcStr, Finding, FixInfo, Link, Location, Related, Severity};
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -82,7 +82,7 @@ struct FindingOut<'a> {
 struct RemediationOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<&'a str>,
-    commands: &'a [Vec<String>],
+    commands: &'a [Vec<ArcStr>],
 }
 
 /// `f` less what `shared` holds. The title and the explanation leave together: a finding

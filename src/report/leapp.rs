@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{LeappSchema, ReportMeta};
 use crate::error::Error;
-use crate::finding::{Applicability, Finding};
+use crate::finding::{Applicability, ArcStr, Finding};
 
 /// The actor name entries carry (the leapp custom actor that runs this tool).
 pub const ACTOR: &str = "postfix_preupgrade_check";
@@ -89,7 +89,7 @@ struct Resource<'a> {
 #[serde(tag = "type", content = "context", rename_all = "lowercase")]
 enum Remediation<'a> {
     Hint(Cow<'a, str>),
-    Command(&'a [String]),
+    Command(&'a [ArcStr]),
 }
 
 #[derive(Serialize)]
@@ -181,7 +181,7 @@ pub const COMMANDS_SHOWN: usize = 10;
 pub(crate) struct Remedies<'a> {
     pub hints: Vec<&'a str>,
     pub hints_total: usize,
-    pub commands: Vec<&'a [String]>,
+    pub commands: Vec<&'a [ArcStr]>,
     pub commands_total: usize,
 }
 
@@ -194,7 +194,7 @@ impl<'a> Remedies<'a> {
             commands_total: 0,
         };
         let mut seen_hints: HashSet<&str> = HashSet::new();
-        let mut seen_commands: HashSet<&[String]> = HashSet::new();
+        let mut seen_commands: HashSet<&[ArcStr]> = HashSet::new();
         for f in members {
             let h = f.remediation.hint.as_str();
             if !h.is_empty() && seen_hints.insert(h) {
@@ -207,7 +207,7 @@ impl<'a> Remedies<'a> {
                 if seen_commands.insert(argv.as_slice()) {
                     r.commands_total += 1;
                     if r.commands.len() < COMMANDS_SHOWN {
-                        r.commands.push(argv);
+                        r.commands.push(argv.as_slice());
                     }
                 }
             }
@@ -374,10 +374,7 @@ fn group_entry<'a>(
     let mut related_total = 0;
     for f in members {
         let file = f.location.file.as_deref().map(|t| ("file", t));
-        let rel = f
-            .related
-            .iter()
-            .map(|r| (r.scheme.as_str(), r.title.as_str()));
+        let rel = f.related.iter().map(|r| (r.scheme, r.title.as_str()));
         for (scheme, title) in file.into_iter().chain(rel) {
             if seen.insert((scheme, title)) {
                 related_total += 1;
@@ -453,7 +450,7 @@ fn entry<'a>(
         .related
         .iter()
         .map(|r| Resource {
-            scheme: &r.scheme,
+            scheme: r.scheme,
             title: &r.title,
         })
         .collect();

@@ -17,8 +17,11 @@ pub fn quote(arg: &str) -> Cow<'_, str> {
 }
 
 /// An argv list as one shell command line.
-pub fn join(argv: &[String]) -> String {
-    argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
+pub fn join<S: AsRef<str>>(argv: &[S]) -> String {
+    argv.iter()
+        .map(|a| quote(a.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

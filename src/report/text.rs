@@ -22,7 +22,7 @@ use colored::Color;
 
 use super::escape::escape_controls;
 use super::{shell, ReportMeta, Summary};
-use crate::finding::{Applicability, Finding, Severity};
+use crate::finding::{Applicability, ArcStr, Finding, Severity};
 
 /// How the text report is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -321,7 +321,7 @@ fn finding(out: &mut String, fs: &[&Finding], o: &TextOptions, printed: &mut Pri
             .commands
             .iter()
             .map(|argv| {
-                let own = argv.first().map(String::as_str) == Some("postfix-preupgrade");
+                let own = argv.first().map(ArcStr::as_str) == Some("postfix-preupgrade");
                 (esc(&shell::join(argv)), own)
             })
             .collect();
@@ -402,7 +402,7 @@ type SameKey<'a> = (
     bool,
     &'a str,
     &'a str,
-    &'a [Vec<String>],
+    &'a [Vec<ArcStr>],
     bool,
     Option<Applicability>,
     Vec<&'a str>,

@@ -155,7 +155,8 @@ fn finding(inst: &Instance, bad: &Problems) -> Option<Finding> {
     );
     f.remediation.hint = "Give each file back to root and take away group and other write \
                           permission, then run `postfix check`."
-        .to_string();
+        .to_string()
+        .into();
     f.links.push(common::link(
         "https://www.postfix.org/postfix.1.html",
         "postfix(1)",

@@ -54,11 +54,7 @@ impl Check for InstalledMapType {
             // map type → its references, first one first
             let mut unknown: BTreeMap<&str, Vec<&MapRef>> = BTreeMap::new();
             for r in facts.map_refs(inst) {
-                let types = r
-                    .wrappers
-                    .iter()
-                    .map(String::as_str)
-                    .chain([r.map_type.as_str()]);
+                let types = r.wrappers.iter().copied().chain([r.map_type]);
                 for t in types {
                     if !OTHER_CHECKS.contains(&t) && !profile.supports_map(t) {
                         unknown.entry(t).or_default().push(r);
@@ -97,7 +93,8 @@ impl Check for InstalledMapType {
                 f.remediation.hint = format!(
                     "Rebuild each {t}: table as lmdb: (`postmap lmdb:FILE` from its text \
                      source) or texthash:, and change the references listed."
-                );
+                )
+                .into();
                 f.related.push(Related::package("postfix"));
                 f.key = Finding::key_from(ID, &[&inst.config_directory.display().to_string(), t]);
                 out.push(f);

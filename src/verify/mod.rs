@@ -63,9 +63,9 @@ impl Check for Installed {
             for cmd in &mut f.remediation.commands {
                 *cmd = fix_after_upgrade(facts, std::mem::take(cmd));
             }
-            f.title = installed_words(&f.title);
+            f.title = installed_words(&f.title).into();
             f.summary = installed_words(&f.summary);
-            f.remediation.hint = installed_words(&f.remediation.hint);
+            f.remediation.hint = installed_words(&f.remediation.hint).into();
         }
         out
     }
@@ -92,13 +92,16 @@ pub fn installed_words(text: &str) -> String {
 }
 
 /// Whether a remediation command runs this tool's `fix`.
-fn is_fix_command(cmd: &[String]) -> bool {
-    cmd.len() >= 2 && cmd[0] == "postfix-preupgrade" && cmd[1] == "fix"
+fn is_fix_command<S: AsRef<str>>(cmd: &[S]) -> bool {
+    cmd.len() >= 2 && cmd[0].as_ref() == "postfix-preupgrade" && cmd[1].as_ref() == "fix"
 }
 
 /// `postfix-preupgrade fix ...` → `postfix-preupgrade --source N-1 --target N fix ...`
 /// for the installed major release N; any other command as it is.
-pub fn fix_after_upgrade(facts: &Facts, cmd: Vec<String>) -> Vec<String> {
+pub fn fix_after_upgrade<S: AsRef<str> + Clone + From<String>>(
+    facts: &Facts,
+    cmd: Vec<S>,
+) -> Vec<S> {
     let is_fix = is_fix_command(&cmd);
     let major = facts.target.major;
     let previous = major.saturating_sub(1);
@@ -107,10 +110,10 @@ pub fn fix_after_upgrade(facts: &Facts, cmd: Vec<String>) -> Vec<String> {
     }
     let mut out = vec![
         cmd[0].clone(),
-        "--source".to_string(),
-        previous.to_string(),
-        "--target".to_string(),
-        major.to_string(),
+        S::from("--source".to_string()),
+        S::from(previous.to_string()),
+        S::from("--target".to_string()),
+        S::from(major.to_string()),
     ];
     out.extend(cmd.into_iter().skip(1));
     out
@@ -166,6 +169,9 @@ mod tests {
         );
         let other = checks::common::argv(&["postmap", "lmdb:/etc/postfix/virtual"]);
         assert_eq!(fix_after_upgrade(&facts, other.clone()), other);
-        assert_eq!(fix_after_upgrade(&facts, vec![]), Vec::<String>::new());
+        assert_eq!(
+            fix_after_upgrade(&facts, Vec::<String>::new()),
+            Vec::<String>::new()
+        );
     }
 }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use crate::checks::{common, Check, CheckDocs};
 use crate::config::{MainCf, MasterCf};
 use crate::facts::{Facts, Instance, Profile};
-use crate::finding::{Finding, FixInfo, Related, Severity};
+use crate::finding::{ArcStr, Finding, FixInfo, Related, Severity};
 
 pub struct RpmnewMerge;
 
@@ -288,7 +288,7 @@ pub fn recommendation(s: &Side) -> String {
 }
 
 /// The postconf command that takes the new stock side of `s` into `inst`'s `file`.
-pub fn take_command(inst: &Instance, file: &str, s: &Side) -> Vec<String> {
+pub fn take_command(inst: &Instance, file: &str, s: &Side) -> Vec<ArcStr> {
     match (file, &s.theirs) {
         ("main.cf", Some(v)) => common::postconf_command(inst, &["-e", &format!("{}={v}", s.name)]),
         ("main.cf", None) => common::postconf_command(inst, &["-X", &s.name]),
@@ -367,10 +367,10 @@ fn finding(facts: &Facts, inst: &Instance, p: &Pending, m: &Merge) -> Finding {
     if m.is_empty() {
         // everything in it is in force already (or was the admin's choice)
         f.severity = Severity::Info;
-        f.title = format!("{new} is merged: nothing in it is missing from {file}");
+        f.title = format!("{new} is merged: nothing in it is missing from {file}").into();
         lines.push("Nothing is left to take and nothing conflicts.".to_string());
         f.summary = lines.join(" ");
-        f.remediation.hint = format!("Remove {new} (fix removes it too, with a backup).");
+        f.remediation.hint = format!("Remove {new} (fix removes it too, with a backup).").into();
         f.remediation.commands.push(common::argv(&["rm", &new]));
         return f;
     }
@@ -380,12 +380,14 @@ fn finding(facts: &Facts, inst: &Instance, p: &Pending, m: &Merge) -> Finding {
             "Run fix: it takes the new stock changes (the postconf commands below do the same \
              by hand) and then removes {new}; run `postfix check` after."
         )
+        .into()
     } else {
         format!(
             "Run fix: it takes the new stock changes (the postconf commands below do the same \
              by hand) and leaves the conflicts; decide each (keep yours unless the new stock \
              value is what you want), then remove {new}."
         )
+        .into()
     };
     if !m.take.is_empty() {
         f.remediation.commands.push(fix);

@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::checks::{common, Check, CheckDocs};
 use crate::config::MapRef;
 use crate::facts::{Facts, Instance};
-use crate::finding::{Finding, FixInfo, Related, Severity};
+use crate::finding::{ArcStr, Finding, FixInfo, Related, Severity};
 
 pub struct TableFiles;
 
@@ -80,17 +80,17 @@ impl Check for TableFiles {
             // (type, name) → references, each table reported once at its first use
             let mut tables: BTreeMap<(&str, &str), Vec<&MapRef>> = BTreeMap::new();
             for r in facts.map_refs(inst) {
-                let known = INDEXED.iter().any(|(t, _)| *t == r.map_type)
-                    || TEXT.contains(&r.map_type.as_str());
+                let known =
+                    INDEXED.iter().any(|(t, _)| *t == r.map_type) || TEXT.contains(&r.map_type);
                 if !known
-                    || !profile.supports_map(&r.map_type)
+                    || !profile.supports_map(r.map_type)
                     || is_cache(&r.parameter)
                     || !common::is_file_name(&r.name)
                 {
                     continue;
                 }
                 tables
-                    .entry((r.map_type.as_str(), r.name.as_str()))
+                    .entry((r.map_type, r.name.as_str()))
                     .or_default()
                     .push(r);
             }
@@ -102,7 +102,7 @@ impl Check for TableFiles {
                 }
             }
             for r in &untyped {
-                if let Some(f) = table_finding(facts, inst, &r.map_type, &r.name, true, r) {
+                if let Some(f) = table_finding(facts, inst, r.map_type, &r.name, true, r) {
                     out.push(f);
                 }
             }
@@ -123,7 +123,12 @@ fn untyped_aliases(
     let main = inst.main();
     let defaults = facts.defaults_for(inst);
     let ex = crate::config::Expander::new(main, &defaults);
-    let db_type = ex.param("default_database_type").value.trim().to_string();
+    // a type Postfix does not know has no indexed file: nothing to report (see the end)
+    let Some(db_type) =
+        crate::config::known_map_type(ex.param("default_database_type").value.trim())
+    else {
+        return Vec::new();
+    };
     let mut out: Vec<MapRef> = Vec::new();
     for param in crate::facts::ALIAS_PARAMS {
         let Some(p) = main.get(param) else { continue };
@@ -136,12 +141,13 @@ fn untyped_aliases(
             if seen || !aliases.iter().any(|a| a == name) || !common::is_file_name(name) {
                 continue;
             }
+            let text = crate::config::ArcStr::from(name);
             out.push(MapRef {
-                map_type: db_type.clone(),
-                name: name.to_string(),
+                map_type: db_type,
+                name: text.substr(..),
                 wrappers: Vec::new(),
-                text: name.to_string(),
-                parameter: param.to_string(),
+                text,
+                parameter: param.to_string().into(),
                 service: None,
                 file: crate::config::ConfigFile::Main,
                 line: p.line,
@@ -154,7 +160,7 @@ fn untyped_aliases(
     // only types with a file Postfix opens, and that this Postfix has
     let profile = facts.upgrade_path.target_profile();
     out.retain(|r| {
-        INDEXED.iter().any(|(t, _)| *t == r.map_type) && profile.supports_map(&r.map_type)
+        INDEXED.iter().any(|(t, _)| *t == r.map_type) && profile.supports_map(r.map_type)
     });
     out
 }
@@ -185,12 +191,12 @@ fn table_finding(
              so every lookup through it fails with a temporary error.",
             common::place(inst, first.file, first.line)
         );
-        f.remediation.hint = format!("Restore {name}, or remove the reference.");
+        f.remediation.hint = format!("Restore {name}, or remove the reference.").into();
         return Some(f);
     };
     let indexed = format!("{name}{suffix}");
     let build = if alias { "postalias" } else { "postmap" };
-    let command = vec![build.to_string(), format!("{t}:{name}")];
+    let command: Vec<ArcStr> = vec![build.into(), format!("{t}:{name}").into()];
     let built = root.modified(&indexed).ok();
     let mut f = match (built, source) {
         (None, _) => {
@@ -208,14 +214,15 @@ fn table_finding(
             );
             if source.is_some() {
                 f.remediation.hint =
-                    format!("Build it from its text source: `{build} {t}:{name}`.");
+                    format!("Build it from its text source: `{build} {t}:{name}`.").into();
                 f.remediation.commands.push(command);
                 f.fix = FixInfo::none();
             } else {
                 f.remediation.hint = format!(
                     "Its text source {name} does not exist either: restore the source (from a \
                      backup or the host it came from), then run `{build} {t}:{name}`."
-                );
+                )
+                .into();
             }
             f
         }
@@ -233,7 +240,7 @@ fn table_finding(
                 common::place(inst, first.file, first.line)
             );
             f.remediation.hint =
-                format!("Rebuild it: `{build} {t}:{name}`, then `postfix reload`.");
+                format!("Rebuild it: `{build} {t}:{name}`, then `postfix reload`.").into();
             f.remediation.commands.push(command);
             f.remediation
                 .commands
@@ -248,12 +255,12 @@ fn table_finding(
 
 fn base(inst: &Instance, r: &MapRef, severity: Severity, title: String) -> Finding {
     let mut f = common::at_map_ref(ID, severity, title, inst, r);
-    f.related.push(Related::file(r.name.clone()));
+    f.related.push(Related::file(r.name.to_string()));
     f.key = Finding::key_from(
         ID,
         &[
             &inst.config_directory.display().to_string(),
-            &r.map_type,
+            r.map_type,
             &r.name,
         ],
     );
