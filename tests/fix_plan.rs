@@ -515,3 +515,65 @@ fn empty_fallback_relay_override_is_renamed_not_deleted() {
         "{new}"
     );
 }
+
+/// The unknown-parameter planner judges names on the draft (user-defined names that are
+/// referenced, service-defined names of a transport, `-o` names) and, with --unsafe,
+/// comments out or removes only the unknown ones, every other byte as it was.
+#[test]
+fn unknown_parameters_are_judged_on_the_draft_and_only_they_change() {
+    let main = concat!(
+        "# relay\n",
+        "cust_rbl = reject_rbl_client zen.example\n",
+        "out1_destination_concurrency_limit = 2\n",
+        "frobnicate_limit = 5\n",
+        "myhostname = mail.example.com\n",
+    );
+    let master = concat!(
+        "smtp inet n - n - - smtpd\n",
+        "  -o smtpd_client_restrictions=$cust_rbl\n",
+        "  -o frobnicate_level=2\n",
+        "out1 unix - - n - - smtp\n",
+        "  -o smtp_bind_address=192.0.2.1\n",
+    );
+    let tmp = root_with(main.as_bytes(), master.as_bytes(), "9.4");
+    let f = facts(tmp.path(), Some("10"));
+
+    let plan = fix::plan(&f, &only("unknown-parameter"));
+    assert!(plan.changes.is_empty(), "{:?}", plan.changes);
+    let mut left: Vec<&str> = plan.left.iter().map(|l| l.what.as_str()).collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "frobnicate_limit = 5",
+            "master.cf smtp/inet -o frobnicate_level=2"
+        ]
+    );
+
+    let mut o = only("unknown-parameter");
+    o.unsafe_fixes = true;
+    let plan = fix::plan(&f, &o);
+    assert!(plan.left.is_empty(), "{:?}", plan.left);
+    assert_eq!(plan.changes.len(), 2, "{:?}", plan.changes);
+    for c in &plan.changes {
+        let (old, new) = (
+            String::from_utf8(c.old.clone()).unwrap(),
+            String::from_utf8(c.new.clone()).unwrap(),
+        );
+        let gone: Vec<&str> = old
+            .lines()
+            .filter(|l| !new.lines().any(|n| n == *l))
+            .collect();
+        if c.path.ends_with("main.cf") {
+            assert_eq!(gone, ["frobnicate_limit = 5"]);
+            assert!(new.contains("cust_rbl = reject_rbl_client zen.example\n"));
+            assert!(new.contains("out1_destination_concurrency_limit = 2\n"));
+            assert!(
+                new.starts_with("# relay\n") && new.ends_with("myhostname = mail.example.com\n")
+            );
+        } else {
+            assert_eq!(gone, ["  -o frobnicate_level=2"]);
+            assert_eq!(new, master.replace("  -o frobnicate_level=2\n", ""));
+        }
+    }
+}

@@ -129,37 +129,57 @@ impl Planner for UnknownParameter {
         let source = facts.upgrade_path.source_profile();
         let installed = facts.postfix.version;
         let dropped = facts.upgrade_path.dropped_rhel_params();
-        // what the configuration itself accepts, computed on the draft
-        let inst = crate::facts::Instance::new(
+        // What the configuration itself accepts, judged on the draft as it stands: the
+        // draft lends its documents to an instance for the check's `accepted_names` and
+        // takes them back (a copy of a master.cf of thousands of services would cost more
+        // than the rest of the fix).
+        let lent = crate::facts::Instance::new(
             cx.inst.name.clone(),
             cx.inst.primary,
             cx.inst.config_directory.clone(),
-            cx.inst.main_cf.as_ref().map(|l| crate::facts::Loaded {
-                path: l.path.clone(),
-                doc: draft.main.clone(),
+            Some(crate::facts::Loaded {
+                path: cx.inst.main_cf_path(),
+                doc: std::mem::replace(&mut draft.main, crate::config::MainCf::parse(b"")),
             }),
-            match (&cx.inst.master_cf, &draft.master) {
-                (Some(l), Some(m)) => Some(crate::facts::Loaded {
-                    path: l.path.clone(),
-                    doc: m.clone(),
-                }),
-                _ => None,
-            },
+            draft.master.take().map(|doc| crate::facts::Loaded {
+                path: cx.inst.master_cf_path(),
+                doc,
+            }),
         );
-        let accepted = crate::checks::unknown_parameter::accepted_names(facts, &inst);
-        let unknown =
-            |n: &str| !(target.knows_param(n) || accepted.contains(n) || dropped.contains(&n));
+        let (names, todo) = {
+            let accepted = crate::checks::unknown_parameter::accepted_names(facts, &lent);
+            let unknown =
+                |n: &str| !(target.knows_param(n) || accepted.contains(n) || dropped.contains(&n));
+            let names: Vec<String> = lent
+                .main()
+                .effective()
+                .into_iter()
+                .filter(|p| unknown(&p.name))
+                .map(|p| p.name.clone())
+                .collect();
+            let mut todo: Vec<(String, String, String)> = Vec::new();
+            for s in lent.master().map(|m| m.services()).unwrap_or_default() {
+                for o in &s.overrides {
+                    if unknown(&o.name)
+                        && !todo.iter().any(|(i, n, _)| *i == s.id() && *n == o.name)
+                    {
+                        todo.push((s.id(), o.name.to_string(), o.value.to_string()));
+                    }
+                }
+            }
+            (names, todo)
+        };
+        let crate::facts::Instance {
+            main_cf, master_cf, ..
+        } = lent;
+        if let Some(l) = main_cf {
+            draft.main = l.doc;
+        }
+        draft.master = master_cf.map(|l| l.doc);
         let knows_source =
             |n: &str| crate::facts::params::known(&installed, n) || source.knows_param(n);
         let main_path = cx.inst.main_cf_path();
         let master_path = cx.inst.master_cf_path();
-        let names: Vec<String> = draft
-            .main
-            .effective()
-            .into_iter()
-            .filter(|p| unknown(&p.name))
-            .map(|p| p.name.clone())
-            .collect();
         for name in names {
             let value = draft
                 .main
@@ -195,17 +215,6 @@ impl Planner for UnknownParameter {
                 let mut f = cx.fix(ID, Applicability::Review, Some(&main_path), summary);
                 f.note = Some("it never took effect; if it is a typo, rename it by hand".into());
                 out.fixes.push(f);
-            }
-        }
-        let Some(m) = draft.master.as_ref() else {
-            return;
-        };
-        let mut todo: Vec<(String, String, String)> = Vec::new();
-        for s in m.services() {
-            for o in &s.overrides {
-                if unknown(&o.name) && !todo.iter().any(|(i, n, _)| *i == s.id() && *n == o.name) {
-                    todo.push((s.id(), o.name.clone(), o.value.to_string()));
-                }
             }
         }
         let Some(m) = draft.master.as_mut() else {
