@@ -23,7 +23,7 @@
 //! // every table, with where its type is written
 //! let refs = map_refs(&main, Some(&master), &|_| None);
 //! let t = refs[0].type_at.clone().unwrap();
-//! assert_eq!((refs[0].map_type.as_str(), t.line, t.column), ("hash", 1, 5));
+//! assert_eq!((refs[0].map_type, t.line, t.column), ("hash", 1, 5));
 //! main.replace_at(t.line, t.column, &t.text, "lmdb").unwrap();
 //! assert_eq!(main.to_bytes(), b"db = lmdb\nalias_maps = $db:/etc/aliases\n");
 //! // rename smtps to submissions, keeping the columns
