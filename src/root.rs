@@ -8,10 +8,10 @@
 //! programs the tool runs; the tool itself never opens a file by it.
 //!
 //! Every file the tool reads or writes under the root goes through handles instead:
-//! [`Root::open`] and [`Root::read`] resolve the path with `pathrs` (`openat2` with
-//! `RESOLVE_IN_ROOT` where the kernel has it, a checked `O_PATH` walk where it does not), so
-//! a directory swapped for a symlink while the tool runs cannot redirect it outside the
-//! root. Only regular files are read (a FIFO, device or socket is an error naming the path,
+//! [`Root::open`] and [`Root::read`] resolve the path with `openat2` and `RESOLVE_IN_ROOT`
+//! on a handle of the root (falling back to `pathrs`, whose checked `O_PATH` walk works
+//! where the kernel has no `openat2`), so a directory swapped for a symlink while the tool
+//! runs cannot redirect it outside the root. Only regular files are read (a FIFO, device or socket is an error naming the path,
 //! checked before the file is opened), and at most [`MAX_READ`] bytes of one. Writes go
 //! through a [`Dir`]: a handle on the directory, with `*at()` calls that never follow a
 //! link at the final name.
