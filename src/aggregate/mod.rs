@@ -59,7 +59,8 @@ impl Status {
     }
 }
 
-/// Whether `fix` can clear a check's findings on a host.
+/// Whether `fix` can clear a check's findings on a host, from best to worst (the order
+/// matters: a host's level for a check is the worst of its findings').
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FixLevel {
@@ -610,18 +611,9 @@ pub fn aggregate(paths: &[PathBuf]) -> Fleet {
                     }
                 }
             }
-            let fix = if its.iter().all(|i| i.fix == FixLevel::Safe) {
-                FixLevel::Safe
-            } else if its
-                .iter()
-                .all(|i| matches!(i.fix, FixLevel::Safe | FixLevel::AfterUpgrade))
-            {
-                FixLevel::AfterUpgrade
-            } else if its.iter().all(|i| i.fix != FixLevel::None) {
-                FixLevel::Review
-            } else {
-                FixLevel::None
-            };
+            // the levels are ordered from best to worst: a cell is as fixable as its
+            // least fixable finding
+            let fix = its.iter().map(|i| i.fix).max().unwrap_or(FixLevel::Safe);
             acc.cells.push(Cell {
                 host: h.host.clone(),
                 findings: its.len(),
