@@ -117,7 +117,7 @@ pub enum Applicability {
 }
 
 /// When an available fix can be applied, if not all of it now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FixWhen {
     /// Part of the fix (or all of it) needs the new release's Postfix: `fix` applies the

@@ -251,6 +251,7 @@ pub(crate) fn group_refs<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec
             f.severity.as_str(),
             f.inhibitor,
             fix,
+            f.fix.when,
         )
     };
     let findings: Vec<&Finding> = findings.collect();

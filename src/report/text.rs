@@ -22,7 +22,7 @@ use colored::Color;
 
 use super::escape::escape_controls;
 use super::{shell, ReportMeta, Summary};
-use crate::finding::{Applicability, ArcStr, Finding, Severity};
+use crate::finding::{Applicability, ArcStr, Finding, FixWhen, Severity};
 
 /// How the text report is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,6 +259,13 @@ fn fix_line(out: &mut String, f: &Finding, o: &TextOptions) {
             Some(Applicability::Review) => {
                 format!("(needs review): {fix} --unsafe --only {}", f.id)
             }
+            // part of it waits for the new release: "safe" alone would promise it all now
+            _ if f.fix.when == Some(FixWhen::AfterUpgrade) => {
+                format!(
+                    "(safe, part of it after the upgrade): {fix} --only {}",
+                    f.id
+                )
+            }
             _ => format!("(safe): {fix} --only {}", f.id),
         };
         // the command is never broken: on its own line when the line is too long
@@ -405,6 +412,7 @@ type SameKey<'a> = (
     &'a [Vec<ArcStr>],
     bool,
     Option<Applicability>,
+    Option<FixWhen>,
     Vec<&'a str>,
 );
 
@@ -419,6 +427,7 @@ fn same_key(f: &Finding) -> SameKey<'_> {
         &f.remediation.commands,
         f.fix.available,
         f.fix.applicability,
+        f.fix.when,
         f.links.iter().map(|l| l.url.as_str()).collect(),
     )
 }
@@ -447,13 +456,16 @@ fn fold<'a>(group: &[&'a Finding]) -> Vec<Block<'a>> {
             continue;
         }
         let f = g[0];
-        match index.get(&same_key(f)) {
-            Some(&i) => match &mut out[i] {
-                Block::Same(b) => b.push(f),
-                Block::Many(_) => unreachable!("only Same blocks are indexed"),
-            },
-            None => {
-                index.insert(same_key(f), out.len());
+        // one key per finding, built once
+        match index.entry(same_key(f)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                // only Same blocks are indexed
+                if let Block::Same(b) = &mut out[*e.get()] {
+                    b.push(f);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(out.len());
                 out.push(Block::Same(vec![f]));
             }
         }
