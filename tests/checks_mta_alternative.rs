@@ -205,3 +205,39 @@ fn a_fifo_or_link_loop_as_state_never_hangs() {
     let f = one(&r, "check");
     assert_eq!(f["severity"], "high");
 }
+
+/// The link is followed inside the root however it is written: a relative target that
+/// leads to Postfix is Postfix (no finding), an absolute link to itself is a loop (the
+/// sendmail command is broken), and a relative target to a missing file is broken too.
+#[test]
+fn the_link_is_followed_inside_the_root_relative_or_looping() {
+    let r = root("relative", &example(), &["/usr/sbin/sendmail.postfix"]);
+    install(&r, "/usr/sbin/sendmail.postfix", "60");
+    let link = r.join("etc/alternatives/mta");
+    let relink = |target: &str| {
+        fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink(target, &link).unwrap();
+    };
+    relink("../../usr/sbin/sendmail.postfix");
+    assert!(findings(&r, "check").is_empty());
+
+    relink("/etc/alternatives/mta");
+    let f = one(&r, "check");
+    assert_eq!(f["severity"], "high");
+    assert!(f["title"]
+        .as_str()
+        .unwrap()
+        .contains("/etc/alternatives/mta"));
+
+    relink("../../usr/sbin/sendmail.gone");
+    let f = one(&r, "check");
+    assert_eq!(f["severity"], "high");
+    assert!(
+        f["title"]
+            .as_str()
+            .unwrap()
+            .contains("/usr/sbin/sendmail.gone"),
+        "{}",
+        f["title"]
+    );
+}

@@ -29,6 +29,8 @@
 //!
 //! Which packages register which path, and where each comes from, is data:
 //! `data/mta-alternatives.tsv`.
+use std::path::{Component, Path, PathBuf};
+
 use super::{Check, CheckDocs};
 use crate::facts::Facts;
 use crate::finding::{Finding, Related, Severity};
@@ -225,8 +227,10 @@ impl Check for MtaAlternative {
         let Some(current) = current else {
             return vec![broken(&state, None, postfix_registered)];
         };
-        let cur = current.to_string_lossy().into_owned();
-        if !root.exists(&current) {
+        let cur = link_target(&current);
+        // the root follows the whole chain inside it (relative targets, links to links);
+        // a missing end or a loop leaves the sendmail command nowhere to go
+        if !root.exists(LINK) {
             return vec![broken(&state, Some(&cur), postfix_registered)];
         }
         if cur == POSTFIX {
@@ -234,6 +238,24 @@ impl Check for MtaAlternative {
         }
         vec![other_mta(&state, &cur, major, postfix_registered)]
     }
+}
+
+/// The absolute path a target of [`LINK`] names: alternatives writes absolute targets;
+/// a relative one (written by hand) is read from the link's directory, `..` and `.`
+/// taken as written.
+fn link_target(target: &Path) -> String {
+    let mut p = PathBuf::from("/");
+    let dir = Path::new(LINK).parent().unwrap_or(Path::new("/"));
+    for c in dir.join(target).components() {
+        match c {
+            Component::ParentDir => {
+                p.pop();
+            }
+            Component::Normal(n) => p.push(n),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    p.to_string_lossy().into_owned()
 }
 
 fn base(severity: Severity, title: String, line: Option<usize>) -> Finding {
