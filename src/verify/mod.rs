@@ -51,6 +51,7 @@ impl Check for Installed {
     }
     fn run(&self, facts: &Facts) -> Vec<Finding> {
         let mut out = self.0.run(facts);
+        let mut texts = crate::checks::common::SharedTexts::default();
         for f in &mut out {
             // `fix` plans for the step just made, so only a finding whose commands name
             // `fix` has one that works now; the others (master-internal-services counts
@@ -63,9 +64,17 @@ impl Check for Installed {
             for cmd in &mut f.remediation.commands {
                 *cmd = fix_after_upgrade(facts, std::mem::take(cmd));
             }
-            f.title = installed_words(&f.title).into();
-            f.summary = installed_words(&f.summary);
-            f.remediation.hint = installed_words(&f.remediation.hint).into();
+            // a text the check shares among its findings stays shared: only a changed
+            // one is replaced, by one string per distinct result
+            if let Some(t) = installed_words(&f.title) {
+                f.title = texts.get(&t);
+            }
+            if let Some(t) = installed_words(&f.summary) {
+                f.summary = t;
+            }
+            if let Some(t) = installed_words(&f.remediation.hint) {
+                f.remediation.hint = texts.get(&t);
+            }
         }
         out
     }
@@ -81,11 +90,13 @@ const INSTALLED_WORDS: &[(&str, &str)] = &[
     ("on a target that ", "on a release that "),
 ];
 
-pub fn installed_words(text: &str) -> String {
-    let mut out = text.to_string();
+/// `text` in the installed release's terms, `None` when no phrase of it changes.
+pub fn installed_words(text: &str) -> Option<String> {
+    let mut out: Option<String> = None;
     for (from, to) in INSTALLED_WORDS {
-        if out.contains(from) {
-            out = out.replace(from, to);
+        let cur = out.as_deref().unwrap_or(text);
+        if cur.contains(from) {
+            out = Some(cur.replace(from, to));
         }
     }
     out
