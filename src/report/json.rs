@@ -31,17 +31,17 @@ struct Document<'a> {
     instances: &'a [InstanceInfo],
     assumptions: &'a [String],
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    checks: BTreeMap<&'a str, CheckTexts<'a>>,
+    checks: &'a Checks<'a>,
     #[serde(serialize_with = "findings_out")]
-    findings: (&'a [Finding], HashMap<&'a str, Shared<'a>>),
+    findings: (&'a [Finding], &'a Checks<'a>),
     summary: Summary,
 }
 
-/// The texts every finding of one check shares, in the `checks` object.
+/// The texts every finding of one check shares, in the `checks` object; its findings
+/// leave out what they have the same.
 #[derive(Serialize)]
 struct CheckTexts<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    title: Option<&'a str>,
+    title: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     explanation: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,14 +50,8 @@ struct CheckTexts<'a> {
     links: Option<&'a [Link]>,
 }
 
-/// What a check's findings leave out when they have the same: the texts of its `checks`
-/// entry.
-struct Shared<'a> {
-    title: Option<&'a str>,
-    explanation: String,
-    hint: Option<&'a str>,
-    links: Option<&'a [Link]>,
-}
+/// The `checks` object: by check id.
+type Checks<'a> = BTreeMap<&'a str, CheckTexts<'a>>;
 
 /// A finding as the report prints it: every field of [`Finding`], in its order, less what
 /// its check's `checks` entry holds.
@@ -89,7 +83,7 @@ struct RemediationOut<'a> {
 /// without `title` has its check's title, and its summary is its own lines followed by
 /// the check's explanation; a finding whose summary does not end with the explanation
 /// keeps both. `hint` and `links` leave when they are the check's.
-fn finding_out<'a>(f: &'a Finding, shared: Option<&Shared>) -> FindingOut<'a> {
+fn finding_out<'a>(f: &'a Finding, shared: Option<&CheckTexts>) -> FindingOut<'a> {
     let mut out = FindingOut {
         id: &f.id,
         key: &f.key,
@@ -109,7 +103,7 @@ fn finding_out<'a>(f: &'a Finding, shared: Option<&Shared>) -> FindingOut<'a> {
     let Some(s) = shared else {
         return out;
     };
-    if s.title == Some(&*f.title) {
+    if s.title == &*f.title {
         let own = if s.explanation.is_empty() {
             Some(f.summary.as_str())
         } else if f.summary == s.explanation {
@@ -134,10 +128,7 @@ fn finding_out<'a>(f: &'a Finding, shared: Option<&Shared>) -> FindingOut<'a> {
 }
 
 /// The findings, one at a time (each built as it is written, not all at once).
-fn findings_out<S: serde::Serializer>(
-    v: &(&[Finding], HashMap<&str, Shared>),
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn findings_out<S: serde::Serializer>(v: &(&[Finding], &Checks), s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeSeq;
     let (findings, shared) = v;
     let mut seq = s.serialize_seq(Some(findings.len()))?;
@@ -165,15 +156,12 @@ fn most_common<T: Eq + std::hash::Hash + Copy>(items: impl Iterator<Item = T>) -
 /// than [`GROUP_ABOVE`] findings of one title (the same problem in many places), that
 /// title, the summary lines all of those share (the explanation), and their most common
 /// hint and links, each when more than [`GROUP_ABOVE`] of them have it.
-fn shared_texts(
-    findings: &[Finding],
-) -> (BTreeMap<&str, CheckTexts<'_>>, HashMap<&str, Shared<'_>>) {
+fn shared_texts(findings: &[Finding]) -> Checks<'_> {
     let mut by_id: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
         by_id.entry(f.id.as_str()).or_default().push(f);
     }
     let mut checks = BTreeMap::new();
-    let mut shared = HashMap::new();
     for (id, fs) in by_id {
         if fs.len() <= GROUP_ABOVE {
             continue;
@@ -197,19 +185,9 @@ fn shared_texts(
                 .map(|f| f.links.as_slice())
                 .filter(|l| !l.is_empty()),
         );
-        let title = Some(title);
         checks.insert(
             id,
             CheckTexts {
-                title,
-                explanation: explanation.clone(),
-                hint,
-                links,
-            },
-        );
-        shared.insert(
-            id,
-            Shared {
                 title,
                 explanation,
                 hint,
@@ -217,16 +195,20 @@ fn shared_texts(
             },
         );
     }
-    (checks, shared)
+    checks
 }
 
 /// The report as a JSON value (what [`render`] prints).
 pub fn to_value(meta: &ReportMeta, findings: &[Finding]) -> serde_json::Value {
-    serde_json::to_value(document(meta, findings)).expect("report data always serializes")
+    let checks = shared_texts(findings);
+    serde_json::to_value(document(meta, findings, &checks)).expect("report data always serializes")
 }
 
-fn document<'a>(meta: &'a ReportMeta, findings: &'a [Finding]) -> Document<'a> {
-    let (checks, shared) = shared_texts(findings);
+fn document<'a>(
+    meta: &'a ReportMeta,
+    findings: &'a [Finding],
+    checks: &'a Checks<'a>,
+) -> Document<'a> {
     Document {
         tool: &meta.tool,
         generated_at: super::time::rfc3339_utc(meta.generated_at, false),
@@ -236,7 +218,7 @@ fn document<'a>(meta: &'a ReportMeta, findings: &'a [Finding]) -> Document<'a> {
         instances: &meta.instances,
         assumptions: &meta.assumptions,
         checks,
-        findings: (findings, shared),
+        findings: (findings, checks),
         summary: Summary::of(findings),
     }
 }
@@ -256,7 +238,8 @@ pub fn write(
 ) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    serde_json::to_writer_pretty(&mut out, &document(meta, findings))
+    let checks = shared_texts(findings);
+    serde_json::to_writer_pretty(&mut out, &document(meta, findings, &checks))
         .map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
     out.flush()
