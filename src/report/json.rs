@@ -172,9 +172,7 @@ fn shared_texts(findings: &[Finding]) -> Checks<'_> {
             continue;
         };
         let same: Vec<&Finding> = fs.iter().copied().filter(|f| f.title == title).collect();
-        let tail = super::leapp::common_tail(&same);
-        let lines: Vec<&str> = same[0].summary.lines().collect();
-        let explanation = lines[lines.len() - tail..].join("\n");
+        let (_, explanation) = super::leapp::explanation(&same);
         let hint = most_common(
             same.iter()
                 .map(|f| f.remediation.hint.as_str())

@@ -279,8 +279,16 @@ pub(crate) fn group_refs<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec
     out
 }
 
-/// Number of trailing summary lines every finding of the group shares (the explanation).
-pub(crate) fn common_tail(members: &[&Finding]) -> usize {
+/// The explanation of a group: the trailing summary lines every member shares, as
+/// (their number, their text). What comes before them in a summary is that place's own.
+pub(crate) fn explanation(members: &[&Finding]) -> (usize, String) {
+    let tail = common_tail(members);
+    let lines: Vec<&str> = members[0].summary.lines().collect();
+    (tail, lines[lines.len() - tail..].join("\n"))
+}
+
+/// Number of trailing summary lines every finding of the group shares.
+fn common_tail(members: &[&Finding]) -> usize {
     let first: Vec<&str> = members[0].summary.lines().collect();
     let mut n = first.len();
     for f in &members[1..] {
@@ -344,12 +352,10 @@ fn group_entry<'a>(
     let n = members.len();
     let (groups, tags, flags) = entry_groups(schema, f0.inhibitor);
 
-    let tail = common_tail(members);
+    let (tail, common) = explanation(members);
     let mut summary = String::new();
-    let lines: Vec<&str> = f0.summary.lines().collect();
-    let common = &lines[lines.len() - tail..];
     if !common.is_empty() {
-        summary.push_str(&common.join("\n"));
+        summary.push_str(&common);
         summary.push('\n');
     }
     let shown = n.min(PLACES_SHOWN);

@@ -485,11 +485,10 @@ fn many(
 ) -> std::io::Result<()> {
     let f = fs[0];
     let n = fs.len();
-    let tail = super::leapp::common_tail(fs);
+    let (tail, explanation) = super::leapp::explanation(fs);
     head(out, f, o);
     let _ = writeln!(out, "  (the same problem at {n} places, listed below)");
-    let lines: Vec<&str> = f.summary.lines().collect();
-    prose(out, &lines[lines.len() - tail..].join("\n"), "  ", o.width);
+    prose(out, &explanation, "  ", o.width);
     // what to do: each distinct hint once (a few), the commands once each (a few), the
     // rest counted; --format json gives each place's
     let r = super::leapp::Remedies::of(fs);
@@ -530,7 +529,8 @@ fn many(
     );
     let _ = writeln!(out, "  Places ({n}):");
     for (i, g) in fs.iter().enumerate() {
-        let _ = writeln!(out, "    {}", place(g, lines_of(g) - tail.min(lines_of(g))));
+        // the explanation is the tail of every member's summary: never longer than one
+        let _ = writeln!(out, "    {}", place(g, lines_of(g) - tail));
         if i % 256 == 255 {
             w.write_all(out.as_bytes())?;
             out.clear();
